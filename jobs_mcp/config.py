@@ -1,0 +1,101 @@
+"""Configuration, read once from JOBS_MCP_* (and the Anthropic variables) into a frozen object.
+
+Nothing below this module reads the environment: `store` and `scheduler` get
+what they need from `Settings` as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from store.errors import InvalidArgument
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_JUDGE_MODEL = "claude-haiku-4-5"
+
+
+def default_database_url() -> str:
+    path = Path(user_data_dir("jobs-mcp", appauthor=False)) / "jobs.db"
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 7803
+    database_url: str = field(default_factory=default_database_url)
+    timezone: str = "UTC"
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    judge_model: str = DEFAULT_JUDGE_MODEL
+    tokens_file: str | None = None
+    fetch_allow: tuple[str, ...] = ()
+    max_concurrent_runs: int = 8
+    min_interval_seconds: int = 60
+    log_level: str = "INFO"
+    node_id: str | None = None
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# variable -> (Settings field, parser)
+_ENV: dict[str, tuple[str, str]] = {
+    "JOBS_MCP_HOST": ("host", "str"),
+    "JOBS_MCP_PORT": ("port", "port"),
+    "JOBS_MCP_DATABASE_URL": ("database_url", "str"),
+    "JOBS_MCP_TIMEZONE": ("timezone", "str"),
+    "ANTHROPIC_API_KEY": ("anthropic_api_key", "str"),
+    "ANTHROPIC_BASE_URL": ("anthropic_base_url", "str"),
+    "JOBS_MCP_MODEL": ("model", "str"),
+    "JOBS_MCP_JUDGE_MODEL": ("judge_model", "str"),
+    "JOBS_MCP_TOKENS_FILE": ("tokens_file", "str"),
+    "JOBS_MCP_FETCH_ALLOW": ("fetch_allow", "list"),
+    "JOBS_MCP_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", "positive"),
+    "JOBS_MCP_MIN_INTERVAL_SECONDS": ("min_interval_seconds", "positive"),
+    "JOBS_MCP_LOG_LEVEL": ("log_level", "str"),
+    "JOBS_MCP_NODE_ID": ("node_id", "str"),
+}
+
+
+def _parse(variable: str, kind: str, raw: str) -> Any:
+    if kind == "str":
+        return raw
+    if kind == "list":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    try:
+        number = int(raw)
+    except ValueError:
+        number = -1
+    low, high = (1, 65535) if kind == "port" else (1, 10**9)
+    if not low <= number <= high:
+        raise InvalidArgument(variable, f"an integer from {low} to {high}", raw)
+    return number
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment; an unusable value raises InvalidArgument naming the variable."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for variable, (name, kind) in _ENV.items():
+        raw = env.get(variable)
+        if raw is not None and raw.strip() != "":
+            values[name] = _parse(variable, kind, raw.strip())
+    settings = Settings(**values)
+    from scheduler.timezones import zone
+
+    try:
+        zone(settings.timezone)
+    except InvalidArgument as exc:
+        raise InvalidArgument("JOBS_MCP_TIMEZONE", exc.expected, settings.timezone) from exc
+    return settings
+
+
+ENV_FOR_FIELD = {name: variable for variable, (name, _) in _ENV.items()}

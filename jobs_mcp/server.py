@@ -1,0 +1,87 @@
+"""The MCP server: tools registered on an MCPServer whose errors pass through one translator."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult, InputRequiredResult, TextContent
+from starlette.types import ASGIApp
+
+from jobs_mcp.config import Settings
+from jobs_mcp.errors import error_text
+from jobs_mcp.identity import OwnerMiddleware, TokenTable
+from jobs_mcp.state import AppState
+from jobs_mcp.tools_jobs import register_job_tools
+from scheduler.clock import Clock, SystemClock
+from scheduler.service import JobService
+from scheduler.validation import Limits
+from store.engine import ensure_schema, make_engine
+from store.repository import JobRepository
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = (
+    "jobs-mcp keeps work that outlives the conversation: reminders, scheduled and recurring tasks, and "
+    "ongoing goals. Create jobs with job_create (plain-words `schedule` or explicit fields), confirm the "
+    "returned schedule_summary and next fires with the person, and manage them with the other job_* tools."
+)
+
+StartHook = Callable[[AppState], Awaitable[None]]
+
+
+class JobsServer(MCPServer[AppState]):
+    """MCPServer whose tool failures all become coded error text (see jobs_mcp.errors)."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except MCPError:
+            raise
+        except Exception as exc:
+            return CallToolResult(content=[TextContent(type="text", text=error_text(exc, tool=name))],
+                                  is_error=True)
+
+
+def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
+    clock = clock or SystemClock()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    repo = JobRepository(engine)
+    limits = Limits(min_interval_seconds=settings.min_interval_seconds, default_timezone=settings.timezone)
+    service = JobService(repo, clock, limits)
+    return AppState(settings=settings, clock=clock, engine=engine, repo=repo, service=service)
+
+
+def build_server(state: AppState) -> JobsServer:
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        starts: list[tuple[str, Any]] = list(state.extras.get("lifecycle", []))
+        started = []
+        try:
+            for name, component in starts:
+                await component.start()
+                started.append((name, component))
+            yield state
+        finally:
+            for _name, component in reversed(started):
+                await component.stop()
+
+    server = JobsServer("jobs-mcp", instructions=INSTRUCTIONS, version="0.1.0", lifespan=lifespan)
+    register_job_tools(server)
+    for register in state.extras.get("tool_registrars", []):
+        register(server)
+    return server
+
+
+def build_http_app(server: JobsServer, settings: Settings) -> ASGIApp:
+    tokens = TokenTable.load(settings.tokens_file) if settings.tokens_file else None
+    # The SDK's DNS-rebinding guard only knows the default host; we check callers ourselves.
+    app = server.streamable_http_app(streamable_http_path="/mcp", host=settings.host)
+    return OwnerMiddleware(app, tokens)

@@ -1,0 +1,72 @@
+"""Dependency checks: every id exists for the owner, no cycle, and what the set means for status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+
+from store.enums import JobStatus
+from store.errors import InvalidArgument
+from store.models import Job
+from store.repository import JobRepository
+
+ID_EXPECTED = "a list of your job ids, such as ['job_1a2b3c4d5e6f']"
+
+
+class DependencyState(StrEnum):
+    READY = "ready"  # every dependency COMPLETED (or none)
+    WAITING = "waiting"  # some not finished yet
+    BLOCKED = "blocked"  # one FAILED, CANCELLED or ARCHIVED without completing
+
+
+def check_dependencies(
+    repo: JobRepository, owner: str, job_id: str, depends_on: Sequence[str], limit: int
+) -> tuple[list[str], dict[str, Job]]:
+    """Deduplicated dependency ids and their jobs; raises if one is unknown, foreign, self or cyclic."""
+    ids = list(dict.fromkeys(d.strip() for d in depends_on if d and d.strip()))
+    if len(ids) > limit:
+        raise InvalidArgument("depends_on", f"at most {limit} job ids", f"{len(ids)} ids")
+    if job_id in ids:
+        raise InvalidArgument("depends_on", "other jobs than the job itself", job_id)
+    found = repo.get_jobs(owner, ids)
+    missing = [d for d in ids if d not in found]
+    if missing:
+        # Another owner's job is reported exactly like a missing one.
+        raise InvalidArgument("depends_on", f"{ID_EXPECTED}; no job {missing[0]!r} exists", missing[0])
+    if ids:
+        edges = repo.dependency_edges(owner)
+        edges[job_id] = ids
+        cycle = find_cycle(edges, job_id)
+        if cycle:
+            raise InvalidArgument("depends_on", "dependencies without a cycle; this would form " + " -> ".join(cycle),
+                                  ids)
+    return ids, found
+
+
+def find_cycle(edges: Mapping[str, Sequence[str]], start: str) -> list[str] | None:
+    """A path start -> ... -> start through `edges`, or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in edges.get(node, ()):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def dependency_state(dependencies: Mapping[str, Job]) -> tuple[DependencyState, str | None]:
+    """What the dependencies' statuses mean for the dependent job, and why."""
+    waiting = False
+    for dep in dependencies.values():
+        status = JobStatus(dep.status)
+        if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            return DependencyState.BLOCKED, f"dependency {dep.id} is {status.value}"
+        if status == JobStatus.ARCHIVED and dep.run_count == 0:
+            return DependencyState.BLOCKED, f"dependency {dep.id} was archived without completing"
+        if status not in (JobStatus.COMPLETED, JobStatus.ARCHIVED):
+            waiting = True
+    return (DependencyState.WAITING, None) if waiting else (DependencyState.READY, None)

@@ -1,0 +1,79 @@
+"""The one exception hierarchy of jobs-mcp.
+
+Every layer raises these; `jobs_mcp.errors` is the single place that turns them
+into tool errors. Each subclass carries the data a caller needs to fix the
+request, so the message is built from fields, never from driver text.
+"""
+
+from __future__ import annotations
+
+
+class JobsError(Exception):
+    """Root of every domain error."""
+
+    code: str = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(JobsError):
+    """A field's value is not acceptable; nothing was changed."""
+
+    code = "invalid_argument"
+
+    def __init__(self, field: str, expected: str, got: object | None = None) -> None:
+        self.field = field
+        self.expected = expected
+        self.got = got
+        shown = "" if got is None else f", got {_short(got)}"
+        super().__init__(f"{field}: expected {expected}{shown}")
+
+
+class NotFound(JobsError):
+    """No such object for this owner (another owner's object is reported the same way)."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, object_id: str) -> None:
+        self.kind = kind
+        self.object_id = object_id
+        super().__init__(f"{kind} {object_id!r} does not exist")
+
+
+class Conflict(JobsError):
+    """The request does not fit the job's current state."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, *, job_id: str | None = None, status: str | None = None) -> None:
+        self.job_id = job_id
+        self.status = status
+        super().__init__(message)
+
+
+class StaleVersion(Conflict):
+    """The row changed between read and write (optimistic concurrency)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} was changed concurrently; read it again and retry", job_id=job_id)
+
+
+class LimitExceeded(JobsError):
+    code = "limit_exceeded"
+
+
+class Unauthorized(JobsError):
+    code = "unauthorized"
+
+
+class StoreUnavailable(JobsError):
+    """The database could not be reached or refused the operation."""
+
+    code = "internal_error"
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

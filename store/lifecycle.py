@@ -1,0 +1,69 @@
+"""The status lifecycle of DESIGN §3, as one table.
+
+Every status change in the system is checked here; anything not listed is a
+`Conflict` that names the current status.
+"""
+
+from __future__ import annotations
+
+from store.enums import JobStatus as S
+from store.errors import Conflict
+
+# (from, to) -> the letter of DESIGN §3's diagram, kept for traceability in events.
+ALLOWED_TRANSITIONS: dict[tuple[S, S], str] = {
+    (S.PENDING, S.ACTIVE): "c",
+    (S.PENDING, S.BLOCKED): "d",
+    (S.ACTIVE, S.IN_PROGRESS): "e",
+    (S.IN_PROGRESS, S.ACTIVE): "f",
+    (S.IN_PROGRESS, S.COMPLETED): "g",
+    (S.IN_PROGRESS, S.FAILED): "h",
+    (S.ACTIVE, S.PAUSED): "i",
+    (S.PENDING, S.PAUSED): "i",
+    (S.BLOCKED, S.PAUSED): "i",
+    (S.PAUSED, S.ACTIVE): "j",
+    (S.FAILED, S.ACTIVE): "j",
+    (S.BLOCKED, S.ACTIVE): "j",
+    (S.ACTIVE, S.CANCELLED): "k",
+    (S.PENDING, S.CANCELLED): "k",
+    (S.BLOCKED, S.CANCELLED): "k",
+    (S.PAUSED, S.CANCELLED): "k",
+    (S.IN_PROGRESS, S.CANCELLED): "k",
+    (S.COMPLETED, S.ARCHIVED): "l",
+    (S.FAILED, S.ARCHIVED): "l",
+    (S.CANCELLED, S.ARCHIVED): "l",
+    # A paused job that was resumed while its dependencies are unfinished waits again.
+    (S.PAUSED, S.PENDING): "j",
+    # An ACTIVE job whose dependency set changed (job_update) waits for the new ones.
+    (S.ACTIVE, S.PENDING): "a",
+    # job_update on a PENDING job that removed its unfinished dependencies.
+    # (PENDING -> ACTIVE is already "c".)
+    # A blocked job whose failed dependency was removed by job_update may wait again.
+    (S.BLOCKED, S.PENDING): "j",
+    # A pause that lands while a run is in flight: the run finishes, the job stays paused.
+    (S.IN_PROGRESS, S.PAUSED): "i",
+    # job_update made a ready job depend on a failed or cancelled one.
+    (S.ACTIVE, S.BLOCKED): "d",
+    # The engine blocks a job mid-run (cost limit exceeded).
+    (S.IN_PROGRESS, S.BLOCKED): "d",
+}
+
+OPERATION_HINTS: dict[S, str] = {
+    S.COMPLETED: "it has completed; create a new job or use job_run_now to run it once more",
+    S.CANCELLED: "it was cancelled; create a new job instead",
+    S.ARCHIVED: "it is archived",
+    S.FAILED: "it has failed; job_resume retries it",
+}
+
+
+def check_transition(job_id: str, current: S, target: S, operation: str) -> str:
+    """Return the diagram letter for current -> target, or raise Conflict naming the status."""
+    letter = ALLOWED_TRANSITIONS.get((current, target))
+    if letter is None:
+        hint = OPERATION_HINTS.get(current, "")
+        suffix = f": {hint}" if hint else ""
+        raise Conflict(
+            f"cannot {operation} job {job_id}: its status is {current.value}{suffix}",
+            job_id=job_id,
+            status=current.value,
+        )
+    return letter

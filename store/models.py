@@ -1,0 +1,117 @@
+"""The tables of DESIGN §4.
+
+Times are aware UTC datetimes (see `UTCDateTime`). JSON columns hold plain
+lists and dicts. `version` is bumped on every write to a job row and checked
+by the repository (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, **kwargs)
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("owner", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
+        Index("ix_jobs_owner_status", "owner", "status"),
+        Index("ix_jobs_owner_created", "owner", "created_at"),
+        Index("ix_jobs_due", "status", "next_run_at"),
+        Index("ix_jobs_lease", "status", "lease_until"),
+    )
+
+    id: str = Field(primary_key=True, max_length=16)
+    owner: str = Field(max_length=200)
+    chat_id: str | None = Field(default=None, max_length=200)
+    title: str = Field(max_length=200)
+    instructions: str = Field(sa_type=Text)
+    job_type: str = Field(max_length=16)
+    action: str = Field(default="agent", max_length=16)
+
+    # Schedule. `schedule_text` is the plain-words phrase as the caller gave it.
+    schedule_text: str | None = Field(default=None, max_length=500)
+    run_at: datetime | None = _utc()
+    cron: str | None = Field(default=None, max_length=120)
+    interval_seconds: int | None = None
+    interval_days: int | None = None
+    anchor_at: datetime | None = _utc()
+    timezone: str = Field(default="UTC", max_length=64)
+    start_at: datetime | None = _utc()
+    end_at: datetime | None = _utc()
+    max_runs: int | None = None
+    end_condition: str | None = Field(default=None, sa_type=Text)
+    misfire_grace_seconds: int = 3600
+
+    status: str = Field(max_length=16)
+    paused_reason: str | None = Field(default=None, sa_type=Text)
+    depends_on: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    next_run_at: datetime | None = _utc()
+    last_run_at: datetime | None = _utc()
+    run_count: int = 0
+    attempt: int = 0
+    max_attempts: int = 3
+    timeout_seconds: int = 300
+    last_error: str | None = Field(default=None, sa_type=Text)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    guidance: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    webhook_secret: str | None = Field(default=None, max_length=500)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+    claimed_by: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _utc()
+    version: int = 1
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+    embedding: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    embedding_model: str | None = Field(default=None, max_length=200)
+
+
+class JobRun(SQLModel, table=True):
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "scheduled_for"),)
+
+    id: str = Field(primary_key=True, max_length=24)
+    job_id: str = Field(foreign_key="jobs.id", max_length=16, index=True)
+    owner: str = Field(max_length=200)
+    attempt: int = 1
+    scheduled_for: datetime | None = _utc()
+    started_at: datetime | None = _utc()
+    finished_at: datetime | None = _utc()
+    outcome: str = Field(max_length=16)
+    verdict: str | None = Field(default=None, max_length=16)
+    summary: str | None = Field(default=None, sa_type=Text)
+    output: str | None = Field(default=None, sa_type=Text)
+    error: str | None = Field(default=None, sa_type=Text)
+    worker: str | None = Field(default=None, max_length=200)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    trace: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class JobEvent(SQLModel, table=True):
+    __tablename__ = "job_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=16, index=True)
+    owner: str = Field(max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    actor: str = Field(max_length=200)
+    reason: str | None = Field(default=None, sa_type=Text)

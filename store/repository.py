@@ -1,0 +1,238 @@
+"""The job store: the only code that reads or writes job rows.
+
+Contract, for every method:
+- Every query is filtered by `owner`; another owner's job is reported exactly
+  like a missing one (`NotFound`), so ids leak nothing.
+- `now` is passed in by the caller (the injected clock) and bound as a value,
+  never taken from the database, so a frozen clock controls every backend.
+- A write to a job row checks the `version` the caller read and bumps it; a
+  mismatch raises `StaleVersion` and changes nothing.
+- A status change is checked against `store.lifecycle` and recorded as a
+  `JobEvent` in the same transaction.
+- Returned objects are detached snapshots; mutating them changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from store.enums import JobStatus
+from store.errors import InvalidArgument, NotFound, StaleVersion, StoreUnavailable
+from store.lifecycle import check_transition
+from store.models import Job, JobEvent, JobRun
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A status change requested together with a job write."""
+
+    to_status: JobStatus
+    actor: str
+    reason: str | None = None
+    operation: str = "change"
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list[Job]
+    next_cursor: str | None
+
+
+class JobRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read_engine = engine.execution_options(sqlite_begin="DEFERRED")
+
+    # -- sessions -------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (SQLite: BEGIN IMMEDIATE), committed on success."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                with session.begin():
+                    yield session
+            except OperationalError as exc:
+                raise StoreUnavailable("the job store is unavailable, try again") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self._read_engine, expire_on_commit=False) as session:
+            try:
+                with session.begin():
+                    yield session
+            except OperationalError as exc:
+                raise StoreUnavailable("the job store is unavailable, try again") from exc
+
+    # -- jobs -----------------------------------------------------------------
+
+    def create_job(self, job: Job, *, actor: str, reason: str | None = None) -> tuple[Job, bool]:
+        """Insert `job` and its creation event. Returns (job, created).
+
+        If the owner already has a job with the same `idempotency_key`, nothing
+        is written and (existing job, False) is returned.
+        """
+        if job.idempotency_key:
+            existing = self.find_by_idempotency_key(job.owner, job.idempotency_key)
+            if existing is not None:
+                return existing, False
+        event = JobEvent(
+            job_id=job.id, owner=job.owner, at=job.created_at, from_status=None,
+            to_status=job.status, actor=actor, reason=reason or "created",
+        )
+        try:
+            with self.write() as session:
+                session.add(job)
+                session.add(event)
+        except IntegrityError:
+            # Lost a race with a concurrent create carrying the same key.
+            if job.idempotency_key:
+                existing = self.find_by_idempotency_key(job.owner, job.idempotency_key)
+                if existing is not None:
+                    return existing, False
+            raise
+        return job, True
+
+    def find_by_idempotency_key(self, owner: str, key: str) -> Job | None:
+        with self.read() as session:
+            stmt = select(Job).where(Job.owner == owner, Job.idempotency_key == key)
+            return session.exec(stmt).first()
+
+    def get_job(self, owner: str, job_id: str) -> Job:
+        """The owner's job, or NotFound."""
+        with self.read() as session:
+            job = session.exec(select(Job).where(Job.id == job_id, Job.owner == owner)).first()
+        if job is None:
+            raise NotFound("job", job_id)
+        return job
+
+    def get_jobs(self, owner: str, job_ids: Sequence[str]) -> dict[str, Job]:
+        """The owner's jobs among `job_ids`, by id; missing or foreign ids are absent."""
+        if not job_ids:
+            return {}
+        with self.read() as session:
+            rows = session.exec(select(Job).where(Job.owner == owner, col(Job.id).in_(list(job_ids)))).all()
+        return {job.id: job for job in rows}
+
+    def dependency_edges(self, owner: str) -> dict[str, list[str]]:
+        """job id -> the ids it depends on, for every job of the owner that has dependencies."""
+        with self.read() as session:
+            rows = session.exec(select(Job.id, Job.depends_on).where(Job.owner == owner)).all()
+        return {job_id: list(deps) for job_id, deps in rows if deps}
+
+    def list_jobs(
+        self,
+        owner: str,
+        *,
+        statuses: Sequence[str] | None = None,
+        job_types: Sequence[str] | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> JobPage:
+        """The owner's jobs, newest first, `limit` at a time; `next_cursor` resumes after the last."""
+        stmt = select(Job).where(Job.owner == owner)
+        if statuses:
+            stmt = stmt.where(col(Job.status).in_(list(statuses)))
+        if job_types:
+            stmt = stmt.where(col(Job.job_type).in_(list(job_types)))
+        if cursor:
+            created_at, last_id = decode_cursor(cursor)
+            stmt = stmt.where(
+                or_(
+                    col(Job.created_at) < created_at,
+                    and_(col(Job.created_at) == created_at, col(Job.id) < last_id),
+                )
+            )
+        stmt = stmt.order_by(col(Job.created_at).desc(), col(Job.id).desc()).limit(limit + 1)
+        with self.read() as session:
+            rows = list(session.exec(stmt).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+        return JobPage(jobs=rows, next_cursor=next_cursor)
+
+    def update_job(
+        self,
+        job: Job,
+        changes: dict[str, Any],
+        *,
+        now: datetime,
+        transition: Transition | None = None,
+    ) -> Job:
+        """Apply `changes` to `job` if its row still has `job.version`.
+
+        With `transition`, the status change is checked against the lifecycle
+        table and recorded as an event in the same transaction. Raises
+        StaleVersion if the row moved on since `job` was read.
+        """
+        values = dict(changes)
+        if transition is not None:
+            check_transition(job.id, JobStatus(job.status), transition.to_status, transition.operation)
+            values["status"] = transition.to_status.value
+        values["version"] = job.version + 1
+        values["updated_at"] = now
+        with self.write() as session:
+            result = session.execute(
+                update(Job)
+                .where(col(Job.id) == job.id, col(Job.owner) == job.owner, col(Job.version) == job.version)
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                raise StaleVersion(job.id)
+            if transition is not None:
+                session.add(
+                    JobEvent(
+                        job_id=job.id, owner=job.owner, at=now, from_status=job.status,
+                        to_status=transition.to_status.value, actor=transition.actor, reason=transition.reason,
+                    )
+                )
+        updated = job.model_copy(update=values)
+        return updated
+
+    # -- runs and events ------------------------------------------------------
+
+    def list_runs(self, owner: str, job_id: str, limit: int = 20) -> list[JobRun]:
+        """The job's runs, newest first (by scheduled time, then start)."""
+        self.get_job(owner, job_id)
+        stmt = (
+            select(JobRun)
+            .where(JobRun.job_id == job_id, JobRun.owner == owner)
+            .order_by(col(JobRun.scheduled_for).desc(), col(JobRun.started_at).desc(), col(JobRun.id).desc())
+            .limit(limit)
+        )
+        with self.read() as session:
+            return list(session.exec(stmt).all())
+
+    def list_events(self, owner: str, job_id: str) -> list[JobEvent]:
+        """The job's transitions, oldest first."""
+        stmt = (
+            select(JobEvent)
+            .where(JobEvent.job_id == job_id, JobEvent.owner == owner)
+            .order_by(col(JobEvent.id))
+        )
+        with self.read() as session:
+            return list(session.exec(stmt).all())
+
+
+def encode_cursor(created_at: datetime, job_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), job_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, job_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(created_at), str(job_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgument("cursor", "a cursor returned by a previous job_list call", cursor) from exc
