@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from store.enums import JobStatus
-from store.errors import InvalidArgument
+from store.errors import InvalidArgument, NotFound
 from store.models import Job
 from store.repository import JobRepository
 
-ID_EXPECTED = "a list of your job ids, such as ['job_1a2b3c4d5e6f']"
 
 
 class DependencyState(StrEnum):
@@ -32,7 +31,7 @@ def check_dependencies(
     missing = [d for d in ids if d not in found]
     if missing:
         # Another owner's job is reported exactly like a missing one.
-        raise InvalidArgument("depends_on", f"{ID_EXPECTED}; no job {missing[0]!r} exists", missing[0])
+        raise NotFound("job", missing[0], field="depends_on")
     if ids:
         edges = repo.dependency_edges(owner)
         edges[job_id] = ids

@@ -36,10 +36,12 @@ class NotFound(JobsError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, object_id: str) -> None:
+    def __init__(self, kind: str, object_id: str, *, field: str | None = None) -> None:
         self.kind = kind
         self.object_id = object_id
-        super().__init__(f"{kind} {object_id!r} does not exist")
+        self.field = field
+        prefix = f"{field}: " if field else ""
+        super().__init__(f"{prefix}{kind} {object_id!r} does not exist")
 
 
 class Conflict(JobsError):

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scheduler.clock import FakeClock
+from scheduler.service import JobService
+from scheduler.validation import Limits
+from store.engine import ensure_schema, make_engine
+from store.repository import JobRepository
+from tests.support.databases import fresh_postgres_database
+
+START = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'jobs.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobs.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def repo(db_url: str) -> Iterator[JobRepository]:
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    yield JobRepository(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def service(repo: JobRepository, clock: FakeClock) -> JobService:
+    return JobService(repo, clock, Limits())
