@@ -7,6 +7,7 @@ first write, so a refused request changes nothing. Status changes go through
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from store.ids import new_job_id
 from store.models import Job, JobEvent, JobRun
 from store.repository import JobPage, JobRepository, Transition
 
+log = logging.getLogger(__name__)
 STALE_RETRIES = 5
 S = JobStatus
 
@@ -52,13 +54,23 @@ class JobService:
         repo: JobRepository,
         clock: Clock,
         limits: Limits | None = None,
-        on_change: Callable[[Job], None] | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
         self.limits = limits or Limits()
-        # Called after a write that may move the job's next fire (the poller re-arms).
-        self._on_change = on_change or (lambda _job: None)
+        # Called after every committed job write: the poller re-arms, the search index re-embeds.
+        self._listeners: list[Callable[[Job], None]] = []
+
+    def add_listener(self, listener: Callable[[Job], None]) -> None:
+        """`listener(job)` runs after each committed create/update/transition; it must not raise or block."""
+        self._listeners.append(listener)
+
+    def _on_change(self, job: Job) -> None:
+        for listener in self._listeners:
+            try:
+                listener(job)
+            except Exception:  # noqa: BLE001  (a listener never undoes a committed write)
+                log.exception("job listener failed", extra={"job_id": job.id})
 
     # -- create ----------------------------------------------------------------
 
