@@ -42,6 +42,7 @@ class ActionResult:
     message: str | None = None  # what the person should read, if anything
     notify: bool = True  # is this worth telling the person now?
     error: str | None = None
+    retryable: bool = True  # False: a failure that another attempt cannot fix (no LLM configured)
     new_state: dict[str, Any] | None = None  # replaces the job's saved state when not None
     tokens_in: int = 0
     tokens_out: int = 0
@@ -69,5 +70,5 @@ class NoLLMAction:
     ERROR = "no LLM configured (set ANTHROPIC_API_KEY)"
 
     async def __call__(self, context: RunContext) -> ActionResult:
-        return ActionResult(outcome=RunOutcome.FAILED, verdict=Verdict.FAILED, error=self.ERROR,
+        return ActionResult(outcome=RunOutcome.FAILED, verdict=Verdict.FAILED, error=self.ERROR, retryable=False,
                             summary=self.ERROR, notify=True, message=f"{context.job.title}: {self.ERROR}")
