@@ -5,18 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.job_schedule import next_fires_of, summary_of
 from scheduler.timezones import local_iso
 from store.models import Job, JobRun
 
 
+def _flatten_nullable(schema: dict[str, Any]) -> None:
+    """Rewrite `anyOf: [{type: T}, {type: null}]` as `type: [T, null]`.
+
+    Same meaning, but clients validating structured results (the SDK's client
+    does, on every call) check a type list far faster than an anyOf.
+    """
+    for prop in schema.get("properties", {}).values():
+        options = prop.get("anyOf")
+        if options and all(set(o) == {"type"} for o in options):
+            prop.pop("anyOf")
+            prop["type"] = [o["type"] for o in options]
+
+
+class PublicModel(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_flatten_nullable)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
-class JobView(BaseModel):
+class JobView(PublicModel):
     id: str
     title: str
     instructions: str
@@ -72,12 +89,12 @@ class JobView(BaseModel):
         )
 
 
-class FireTime(BaseModel):
+class FireTime(PublicModel):
     utc: str
     local: str
 
 
-class RunView(BaseModel):
+class RunView(PublicModel):
     id: str
     job_id: str
     attempt: int
@@ -104,27 +121,27 @@ class RunView(BaseModel):
         )
 
 
-class JobResult(BaseModel):
+class JobResult(PublicModel):
     job: JobView
 
 
-class CreateResult(BaseModel):
+class CreateResult(PublicModel):
     job: JobView
     created: bool = Field(description="False when the idempotency key matched an existing job")
     next_fires: list[FireTime]
 
 
-class JobWithRuns(BaseModel):
+class JobWithRuns(PublicModel):
     job: JobView
     runs: list[RunView]
 
 
-class JobListResult(BaseModel):
+class JobListResult(PublicModel):
     jobs: list[JobView]
     next_cursor: str | None = Field(None, description="Pass as cursor to get the next page")
 
 
-class RunListResult(BaseModel):
+class RunListResult(PublicModel):
     job_id: str
     runs: list[RunView]
 

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from jobs_mcp.config import Settings
 from jobs_mcp.errors import error_text
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
+from jobs_mcp.search_setup import install_search
 from jobs_mcp.state import AppState
 from jobs_mcp.tools_jobs import register_job_tools
 from scheduler.clock import Clock, SystemClock
@@ -56,7 +57,9 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     repo = JobRepository(engine)
     limits = Limits(min_interval_seconds=settings.min_interval_seconds, default_timezone=settings.timezone)
     service = JobService(repo, clock, limits)
-    return AppState(settings=settings, clock=clock, engine=engine, repo=repo, service=service)
+    state = AppState(settings=settings, clock=clock, engine=engine, repo=repo, service=service)
+    install_search(state)  # keyword + semantic retrieval tools, the embedder and its background model load
+    return state
 
 
 def build_server(state: AppState) -> JobsServer:

@@ -192,9 +192,7 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         runs: Annotated[int, Field(ge=0, le=100, description="How many recent runs to include")] = 5,
     ) -> JobWithRuns:
         """One job with its most recent runs."""
-        service, owner = app_state(ctx).service, caller(ctx)
-        job = await off_loop(service.get, owner, job_id)
-        run_rows = await off_loop(service.runs, owner, job_id, runs) if runs else []
+        job, run_rows = await off_loop(app_state(ctx).service.get_with_runs, caller(ctx), job_id, runs)
         return JobWithRuns(job=JobView.of(job), runs=[RunView.of(r) for r in run_rows])
 
     @server.tool(annotations=_READ)

@@ -268,6 +268,9 @@ class JobService:
     def runs(self, owner: str, job_id: str, limit: int = 20) -> list[JobRun]:
         return self.repo.list_runs(owner, job_id, limit)
 
+    def get_with_runs(self, owner: str, job_id: str, runs: int) -> tuple[Job, list[JobRun]]:
+        return self.repo.get_job_with_runs(owner, job_id, runs)
+
     def events(self, owner: str, job_id: str) -> list[JobEvent]:
         return self.repo.list_events(owner, job_id)
 

@@ -118,10 +118,8 @@ def check_schedule(data: JobInput, tz_name: str, now: datetime, limits: Limits) 
     start_at = parse_time("start_at", data.start_at, tz_name)
     end_at = parse_time("end_at", data.end_at, tz_name)
     max_runs = check_positive("max_runs", data.max_runs)
-    if data.schedule:
-        spec = _spec_from_words(data, tz_name, now)
-    else:
-        spec = _spec_from_fields(data, tz_name, now, limits)
+    words = bool(data.schedule)
+    spec = _spec_from_words(data, tz_name, now) if words else _spec_from_fields(data, tz_name, now, limits)
     spec = ScheduleSpec(
         job_type=spec.job_type, timezone=tz_name, run_at=spec.run_at, cron=spec.cron,
         interval_seconds=spec.interval_seconds, interval_days=spec.interval_days,

@@ -43,9 +43,11 @@ def http_url(server: JobsServer, settings: Settings) -> Iterator[str]:
 def http_client(url: str, headers: dict[str, str] | None = None) -> AbstractAsyncContextManager[Client]:
     @asynccontextmanager
     async def connect() -> AsyncIterator[Client]:
-        async with httpx2.AsyncClient(headers=headers or {}, timeout=30) as http:
-            async with Client(streamable_http_client(url, http_client=http)) as client:
-                yield client
+        async with (
+            httpx2.AsyncClient(headers=headers or {}, timeout=30) as http,
+            Client(streamable_http_client(url, http_client=http)) as client,
+        ):
+            yield client
 
     return connect()
 

@@ -32,7 +32,7 @@ def error(result: CallToolResult) -> str:
 async def test_tools_are_listed_with_truthful_annotations(server: JobsServer) -> None:
     async with Client(server) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert JOB_TOOLS <= tools.keys()
+    assert tools.keys() >= JOB_TOOLS
     for name in ("job_retrieval_by_id", "job_list", "job_runs"):
         assert tools[name].annotations is not None and tools[name].annotations.read_only_hint is True
     for name in ("job_create", "job_update", "job_pause", "job_resume", "job_cancel", "job_run_now"):
@@ -128,7 +128,7 @@ async def test_unexpected_failure_reveals_nothing(server: JobsServer, state: App
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("SELECT * FROM jobs WHERE password='hunter2'")
 
-    monkeypatch.setattr(state.service, "get", broken)
+    monkeypatch.setattr(state.service, "get_with_runs", broken)
     async with Client(server) as client:
         text = error(await client.call_tool("job_retrieval_by_id", {"job_id": "job_123456789abc"}))
     assert text.startswith("internal_error:") and "reference" in text and "hunter2" not in text

@@ -1,0 +1,85 @@
+"""The retrieval tools (DESIGN §9): find a job by the words in it, or by what it is about."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from jobs_mcp.results import JobView
+from jobs_mcp.state import app_state, caller, off_loop
+from jobs_mcp.tools_jobs import Filter, parse_filter
+from scheduler.search.service import SearchHit, SearchService
+from store.enums import JobStatus, JobType
+
+Keywords = Annotated[str | list[str], Field(
+    description="Words to look for in titles and instructions: a string or a list. Identifiers such as "
+                "'INV-2093' match whole. Any text is safe: quotes, AND, *, : are ordinary characters.")]
+Query = Annotated[str, Field(
+    description="What the job is about, in the person's own words, e.g. 'the thing about money clients owe me'")]
+SearchLimit = Annotated[int, Field(ge=1, le=50, description="How many jobs to return at most (1-50)")]
+SearchFilter = Annotated[Filter, Field(
+    description="One value or a list. ARCHIVED jobs are left out unless asked for here")]
+
+_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+
+class ScoredJob(BaseModel):
+    job: JobView
+    score: float = Field(description="Relevance, higher is better; comparable within one result only")
+    similarity: float | None = Field(None, description="Cosine similarity of meaning (-1..1), if computed")
+    keyword_score: float | None = Field(None, description="Keyword relevance (bm25 / ts_rank), if it matched")
+
+
+class SearchResult(BaseModel):
+    jobs: list[ScoredJob] = Field(description="Best match first")
+    mode: str = Field(description="hybrid (meaning + words), vector, or keyword")
+
+
+def _search(ctx: Context) -> SearchService:
+    return app_state(ctx).extras["search"]  # type: ignore[no-any-return]
+
+
+def _scored(hits: list[SearchHit]) -> list[ScoredJob]:
+    return [ScoredJob(job=JobView.of(h.job), score=round(h.score, 6),
+                      similarity=None if h.similarity is None else round(h.similarity, 6),
+                      keyword_score=None if h.keyword_score is None else round(h.keyword_score, 6))
+            for h in hits]
+
+
+def register_search_tools(server: MCPServer[Any]) -> None:
+    @server.tool(annotations=_READ)
+    async def job_retrieval_by_keywords(
+        keywords: Keywords,
+        ctx: Context,
+        status: SearchFilter = None,
+        job_type: SearchFilter = None,
+        limit: SearchLimit = 10,
+    ) -> SearchResult:
+        """Find your jobs containing these words (ranked; more matching words and rarer words rank higher).
+
+        Best for exact names and identifiers; for a description in other words use job_retrieval_semantic.
+        """
+        statuses = parse_filter("status", status, JobStatus)
+        types = parse_filter("job_type", job_type, JobType)
+        hits = await off_loop(_search(ctx).by_keywords, caller(ctx), keywords, statuses=statuses,
+                              job_types=types, limit=limit)
+        return SearchResult(jobs=_scored(hits), mode="keyword")
+
+    @server.tool(annotations=_READ)
+    async def job_retrieval_semantic(
+        query: Query,
+        ctx: Context,
+        status: SearchFilter = None,
+        job_type: SearchFilter = None,
+        limit: SearchLimit = 10,
+    ) -> SearchResult:
+        """Find your jobs by meaning: describe the job as the person did ("what I asked you to watch about
+        the competitor"); it finds it even when no word is shared. Best match first, with scores."""
+        statuses = parse_filter("status", status, JobStatus)
+        types = parse_filter("job_type", job_type, JobType)
+        hits, mode = await off_loop(_search(ctx).semantic, caller(ctx), query, statuses=statuses,
+                                    job_types=types, limit=limit)
+        return SearchResult(jobs=_scored(hits), mode=mode)
