@@ -447,7 +447,29 @@ def _clock_times(minute: str, hour: str) -> list[str] | None:
     return [f"{h:02d}:{int(minute):02d}" for h in sorted(hours)]
 
 
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def _monthly_special(dom: str, month: str, dow: str) -> str | None:
+    """croniter's L and # forms: last day, nth weekday, last weekday of the month."""
+    if month not in _ANY:
+        return None
+    if dom == "L" and dow in _ANY:
+        return "On the last day of every month"
+    if dom not in _ANY:
+        return None
+    nth, _, weekday = dow.partition("#")
+    if weekday and nth.isdigit() and weekday.isdigit() and int(weekday) in _ORDINALS:
+        return f"On the {_ORDINALS[int(weekday)]} {_WEEKDAY_NAMES[int(nth) % 7]} of every month"
+    if dow.startswith("L") and dow[1:].isdigit() and int(dow[1:]) <= 7:
+        return f"On the last {_WEEKDAY_NAMES[int(dow[1:]) % 7]} of every month"
+    return None
+
+
 def _cron_days(dom: str, month: str, dow: str) -> str | None:
+    special = _monthly_special(dom, month, dow)
+    if special is not None:
+        return special
     if dom in _ANY and month in _ANY:
         return _weekday_phrase(dow)
     if dow not in _ANY:

@@ -17,6 +17,8 @@ from scheduler.clock import Clock
 from scheduler.dependencies import DependencyState, check_dependencies, dependency_state
 from scheduler.job_input import INPUT_FIELDS, JobInput, JobPatch
 from scheduler.job_schedule import resume_fire, spec_of
+from scheduler.preview import preview_schedule
+from scheduler.spec import ScheduleSpec
 from scheduler.timezones import zone
 from scheduler.validation import (
     DEPENDS_MAX,
@@ -30,6 +32,7 @@ from scheduler.validation import (
     check_schedule,
     check_text,
     check_webhook_url,
+    parse_time,
 )
 from store.enums import JobStatus, JobType
 from store.errors import Conflict, InvalidArgument, StaleVersion
@@ -40,6 +43,16 @@ from store.repository import JobPage, JobRepository, Transition
 log = logging.getLogger(__name__)
 STALE_RETRIES = 5
 S = JobStatus
+
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    spec: ScheduleSpec
+    job_type: JobType
+    summary: str
+    timezone: str
+    fires_utc: list[datetime]
+    fires_local: list[str]
 
 
 @dataclass(frozen=True)
@@ -273,6 +286,16 @@ class JobService:
 
     def events(self, owner: str, job_id: str) -> list[JobEvent]:
         return self.repo.list_events(owner, job_id)
+
+    def preview(self, data: JobInput, now_text: str | None, count: int) -> SchedulePlan:
+        """How a schedule would fire, relative to `now_text` (ISO 8601) or the clock; nothing is stored."""
+        tz_name = data.timezone or self.limits.default_timezone
+        zone(tz_name)
+        now = parse_time("now", now_text, tz_name) or self.clock.now()
+        checked = check_schedule(data, tz_name, now, self.limits)
+        preview = preview_schedule(checked.spec, now, count)
+        return SchedulePlan(spec=checked.spec, job_type=preview.job_type, summary=preview.summary,
+                            timezone=tz_name, fires_utc=preview.fires_utc, fires_local=preview.fires_local)
 
 
 _DERIVED_SCHEDULE = frozenset(

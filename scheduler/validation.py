@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from scheduler.job_input import JobInput
-from scheduler.schedule_math import first_fire, localize, validate_cron
+from scheduler.schedule_math import first_fire, localize, next_fire, validate_cron
 from scheduler.spec import ScheduleSpec
 from scheduler.timezones import zone
 from store.enums import JobAction, JobType
@@ -120,11 +120,18 @@ def check_schedule(data: JobInput, tz_name: str, now: datetime, limits: Limits) 
     max_runs = check_positive("max_runs", data.max_runs)
     words = bool(data.schedule)
     spec = _spec_from_words(data, tz_name, now) if words else _spec_from_fields(data, tz_name, now, limits)
+    if words and spec.interval_seconds is not None and spec.interval_seconds < limits.min_interval_seconds:
+        raise InvalidArgument("schedule", f"an interval of at least {limits.min_interval_seconds} seconds",
+                              data.schedule)
     spec = ScheduleSpec(
         job_type=spec.job_type, timezone=tz_name, run_at=spec.run_at, cron=spec.cron,
         interval_seconds=spec.interval_seconds, interval_days=spec.interval_days,
         anchor_at=spec.anchor_at, start_at=start_at, end_at=end_at, max_runs=max_runs,
     )
+    if spec.anchor_at is not None and start_at is not None and spec.anchor_at < start_at:
+        # Plain words anchor at "now + interval"; a later start_at moves the grid's
+        # first point to the first one at or after start_at (same spacing, same wall time).
+        spec = spec.with_anchor(next_fire(spec, start_at - timedelta(microseconds=1)) or start_at)
     _check_window(spec, now)
     first = first_fire(spec, now)
     if spec.job_type == JobType.ONE_OFF:

@@ -314,6 +314,12 @@ def test_upcoming_fires(
 # --------------------------------------------------------------------------- describe
 
 DESCRIBE_CASES = [
+    pytest.param(spec(SCHEDULED, BERLIN, cron="0 9 * * 1#1"),
+                 "On the first Monday of every month at 09:00 (Europe/Berlin)", id="first-monday"),
+    pytest.param(spec(SCHEDULED, BERLIN, cron="0 9 * * L4"),
+                 "On the last Thursday of every month at 09:00 (Europe/Berlin)", id="last-thursday"),
+    pytest.param(spec(SCHEDULED, NY, cron="0 21 L * *"),
+                 "On the last day of every month at 21:00 (America/New_York)", id="last-day"),
     pytest.param(spec(SCHEDULED, BERLIN, cron="0 9 * * 1"), "Every Monday at 09:00 (Europe/Berlin)",
                  id="weekly"),
     pytest.param(spec(SCHEDULED, NY, cron="30 8 * * 1-5"), "Every weekday at 08:30 (America/New_York)",
@@ -328,7 +334,7 @@ DESCRIBE_CASES = [
     pytest.param(spec(SCHEDULED, "UTC", cron="0 10 * * 6,0"), "Every Saturday and Sunday at 10:00 (UTC)",
                  id="weekend"),
     pytest.param(spec(SCHEDULED, "UTC", cron="0 * * * *"), "Every hour on the hour (UTC)", id="hourly"),
-    pytest.param(spec(SCHEDULED, "UTC", cron="0 9 * * 1#2"), "Cron '0 9 * * 1#2' (UTC)", id="fallback"),
+    pytest.param(spec(SCHEDULED, "UTC", cron="0 9 1-7 * 1"), "Cron '0 9 1-7 * 1' (UTC)", id="fallback"),
     pytest.param(spec(RECURRING, interval_seconds=900), "Every 15 minutes", id="every-15-minutes"),
     pytest.param(spec(ONGOING, interval_seconds=3600), "Every hour", id="ongoing-hour"),
     pytest.param(spec(RECURRING, BERLIN, interval_days=3, anchor_at="2027-06-01T12:00:00Z"),
