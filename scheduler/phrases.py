@@ -27,7 +27,7 @@ from store.errors import InvalidArgument
 
 __all__ = ["DEFAULT_TIME", "EXAMPLES", "parse_schedule"]
 
-EXAMPLES = "try e.g. 'every Monday at 9am', 'tomorrow at 17:00', 'in 90 minutes', 'every 15 minutes'"
+EXAMPLES = "a schedule such as 'every Monday at 9am', 'tomorrow at 17:00', 'in 90 minutes' or 'every 15 minutes'"
 DEFAULT_TIME = time(9, 0)
 NOT_UNDERSTOOD = "no schedule recognised in this text"
 PAST = "that moment is already past"
@@ -147,13 +147,13 @@ def parse_schedule(text: str, timezone: str, now: datetime) -> ScheduleSpec:
     """Plain words -> ONE_OFF (run_at), SCHEDULED (cron in `timezone`) or RECURRING (interval + anchor_at).
 
     `now` is aware (any zone; read as an instant); `timezone` a validated IANA name.
-    Raises InvalidArgument('schedule', '<reason>; try e.g. ...', text) when the text is
+    Raises InvalidArgument('schedule', EXAMPLES, text, reason=...) when the text is
     not a schedule, names an impossible date or time, a zero interval, or a past moment.
     """
     try:
         return _parse(text, timezone, now)
     except _Refused as refusal:
-        raise InvalidArgument("schedule", f"{refusal.reason}; {EXAMPLES}", text) from None
+        raise InvalidArgument("schedule", EXAMPLES, text, reason=refusal.reason) from None
 
 
 def _parse(text: str, timezone: str, now: datetime) -> ScheduleSpec:

@@ -23,12 +23,14 @@ class InvalidArgument(JobsError):
 
     code = "invalid_argument"
 
-    def __init__(self, field: str, expected: str, got: object | None = None) -> None:
+    def __init__(self, field: str, expected: str, got: object | None = None, *, reason: str | None = None) -> None:
         self.field = field
         self.expected = expected
         self.got = got
+        self.reason = reason
         shown = "" if got is None else f", got {_short(got)}"
-        super().__init__(f"{field}: expected {expected}{shown}")
+        why = f"{reason}; " if reason else ""
+        super().__init__(f"{field}: {why}expected {expected}{shown}")
 
 
 class NotFound(JobsError):
