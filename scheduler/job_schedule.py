@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from scheduler.schedule_math import describe, next_fire, upcoming_fires
 from scheduler.spec import ScheduleSpec
@@ -14,6 +14,7 @@ def spec_of(job: Job) -> ScheduleSpec:
     return ScheduleSpec(
         job_type=JobType(job.job_type), timezone=job.timezone, run_at=job.run_at, cron=job.cron,
         interval_seconds=job.interval_seconds, interval_days=job.interval_days, anchor_at=job.anchor_at,
+        wall_time=time.fromisoformat(job.wall_time) if job.wall_time else None,
         start_at=job.start_at, end_at=job.end_at, max_runs=job.max_runs,
     )
 

@@ -580,11 +580,11 @@ def _recurring_seconds(ctx: _Ctx, seconds: int) -> ScheduleSpec:
     )
 
 
-def _recurring_days(ctx: _Ctx, days: int, anchor: datetime) -> ScheduleSpec:
+def _recurring_days(ctx: _Ctx, days: int, anchor: datetime, wall_time: time) -> ScheduleSpec:
     if days > MAX_DAYS:
         _refuse(f"the interval is too long (at most {MAX_DAYS} days)")
     return ScheduleSpec(
-        job_type=JobType.RECURRING, timezone=ctx.tz_name, interval_days=days, anchor_at=anchor,
+        job_type=JobType.RECURRING, timezone=ctx.tz_name, interval_days=days, anchor_at=anchor, wall_time=wall_time,
     )
 
 
@@ -613,10 +613,11 @@ def _interval(match: re.Match[str], ctx: _Ctx) -> ScheduleSpec:
     if days == 1 and ctx.times.given:
         return _scheduled(ctx, "*", "*", "*")
     if not ctx.times.given:
-        return _recurring_days(ctx, days, ctx.moment(ctx.today + timedelta(days=days), ctx.local_s.time()))
+        wall = ctx.local_s.time()
+        return _recurring_days(ctx, days, ctx.moment(ctx.today + timedelta(days=days), wall), wall)
     clock = ctx.single_time(None)
     assert clock is not None
-    return _recurring_days(ctx, days, _next_wall(ctx, clock))
+    return _recurring_days(ctx, days, _next_wall(ctx, clock), clock)
 
 
 def _on_the_hour(ctx: _Ctx, count: int, unit: str) -> ScheduleSpec:
@@ -637,7 +638,7 @@ def _every_n_weeks_on(match: re.Match[str], ctx: _Ctx) -> ScheduleSpec:
         return _scheduled(ctx, "*", "*", str(_cron_dow(_weekday(match["wd"]))))
     clock = ctx.single_time(DEFAULT_TIME)
     assert clock is not None
-    return _recurring_days(ctx, 7 * weeks, _next_wall(ctx, clock, _weekday(match["wd"])))
+    return _recurring_days(ctx, 7 * weeks, _next_wall(ctx, clock, _weekday(match["wd"])), clock)
 
 
 def _daily(match: re.Match[str], ctx: _Ctx) -> ScheduleSpec:

@@ -12,7 +12,7 @@ zone, with the DST rules of DESIGN §2 and SCHEDULE_CONVENTIONS.md:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -128,7 +128,7 @@ def next_fire(spec: ScheduleSpec, after: datetime, run_count: int = 0) -> dateti
         if spec.anchor_at is None:
             raise ValueError(f"a {spec.job_type} schedule needs anchor_at to compute its next fire")
         anchor = _as_utc(spec.anchor_at, "anchor_at")
-        fire = _grid_next(_interval(spec), anchor, _zone(spec.timezone), _lower_bound(spec, after))
+        fire = _grid_next(_interval(spec), anchor, _zone(spec.timezone), _lower_bound(spec, after), spec.wall_time)
     return _within_end(spec, fire)
 
 
@@ -323,7 +323,9 @@ def _first_interval_fire(spec: ScheduleSpec, now: datetime) -> datetime:
     return localize(_wall(now, tz) + timedelta(days=interval.size), tz)
 
 
-def _grid_next(interval: _Interval, anchor: datetime, tz: ZoneInfo, lower: datetime) -> datetime:
+def _grid_next(
+    interval: _Interval, anchor: datetime, tz: ZoneInfo, lower: datetime, wall_time: time | None = None
+) -> datetime:
     """The first grid point (anchor, anchor + 1 step, ...) strictly after `lower`."""
     if anchor > lower:
         return anchor
@@ -331,11 +333,13 @@ def _grid_next(interval: _Interval, anchor: datetime, tz: ZoneInfo, lower: datet
         step = timedelta(seconds=interval.size)
         # Arithmetic, not a walk: a 60 s job that has run for years has millions of steps behind it.
         return anchor + ((lower - anchor) // step + 1) * step
-    return _day_grid_next(interval.size, anchor, tz, lower)
+    return _day_grid_next(interval.size, anchor, tz, lower, wall_time)
 
 
-def _day_grid_next(days: int, anchor: datetime, tz: ZoneInfo, lower: datetime) -> datetime:
+def _day_grid_next(days: int, anchor: datetime, tz: ZoneInfo, lower: datetime, wall_time: time | None) -> datetime:
     anchor_wall = _wall(anchor, tz)
+    if wall_time is not None:
+        anchor_wall = datetime.combine(anchor_wall.date(), wall_time)
     elapsed = (_wall(lower, tz).date() - anchor_wall.date()).days
     steps = elapsed // days
     # Step `steps` lands on lower's own local date or earlier, step `steps + 1` on a later

@@ -130,6 +130,7 @@ class JobService:
             "interval_seconds": spec.interval_seconds,
             "interval_days": spec.interval_days,
             "anchor_at": spec.anchor_at,
+            "wall_time": spec.wall_time.isoformat() if spec.wall_time else None,
             "timezone": tz_name,
             "start_at": spec.start_at,
             "end_at": spec.end_at,
@@ -299,8 +300,8 @@ class JobService:
 
 
 _DERIVED_SCHEDULE = frozenset(
-    {"job_type", "run_at", "cron", "interval_seconds", "interval_days", "anchor_at", "timezone", "start_at",
-     "end_at", "max_runs", "schedule_text", "next_run_at"}
+    {"job_type", "run_at", "cron", "interval_seconds", "interval_days", "anchor_at", "wall_time", "timezone",
+     "start_at", "end_at", "max_runs", "schedule_text", "next_run_at"}
 )
 _KIND_FIELDS = ("schedule", "run_at", "cron", "interval_seconds", "interval_days")
 

@@ -9,7 +9,7 @@ wall-clock meaning comes from `timezone` (an IANA name).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time
 
 from store.enums import JobType
 
@@ -27,6 +27,9 @@ class ScheduleSpec:
     interval_days: int | None = None
     # RECURRING / ONGOING: the first scheduled fire; later fires are counted from it.
     anchor_at: datetime | None = None
+    # interval_days: the local time of day every fire keeps. Usually the anchor's own
+    # wall time; it differs when a DST gap moved the anchor (asked 02:30, fired 03:00).
+    wall_time: time | None = None
     start_at: datetime | None = None
     end_at: datetime | None = None
     max_runs: int | None = None

@@ -126,7 +126,7 @@ def check_schedule(data: JobInput, tz_name: str, now: datetime, limits: Limits) 
     spec = ScheduleSpec(
         job_type=spec.job_type, timezone=tz_name, run_at=spec.run_at, cron=spec.cron,
         interval_seconds=spec.interval_seconds, interval_days=spec.interval_days,
-        anchor_at=spec.anchor_at, start_at=start_at, end_at=end_at, max_runs=max_runs,
+        anchor_at=spec.anchor_at, wall_time=spec.wall_time, start_at=start_at, end_at=end_at, max_runs=max_runs,
     )
     if spec.anchor_at is not None and start_at is not None and spec.anchor_at < start_at:
         # Plain words anchor at "now + interval"; a later start_at moves the grid's

@@ -45,6 +45,7 @@ class Job(SQLModel, table=True):
     interval_seconds: int | None = None
     interval_days: int | None = None
     anchor_at: datetime | None = _utc()
+    wall_time: str | None = Field(default=None, max_length=8)  # HH:MM:SS kept by interval_days fires
     timezone: str = Field(default="UTC", max_length=64)
     start_at: datetime | None = _utc()
     end_at: datetime | None = _utc()

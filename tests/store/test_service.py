@@ -249,3 +249,17 @@ def test_list_pages_newest_first(service: JobService, clock: FakeClock) -> None:
         seen += [j.id for j in page.jobs]
     assert seen == list(reversed(ids))
     assert [j.id for j in service.list("alice", statuses=["PAUSED"]).jobs] == []
+
+
+def test_day_interval_anchored_in_a_dst_gap_keeps_the_asked_time(service: JobService, clock: FakeClock) -> None:
+    # Berlin springs forward on 2027-03-28 (02:00 -> 03:00): "every 4 days" asked at 02:30
+    # first fires at 03:00 that day, then returns to 02:30.
+    from datetime import datetime
+
+    from scheduler.job_schedule import next_fires_of
+
+    clock.set(datetime.fromisoformat("2027-03-24T02:30:00+01:00"))
+    job = make(service, schedule="every 4 days", timezone="Europe/Berlin")
+    stored = service.get("alice", job.id)
+    fires = [f.isoformat() for f in next_fires_of(stored, clock.now(), 2)]
+    assert fires == ["2027-03-28T01:00:00+00:00", "2027-04-01T00:30:00+00:00"]

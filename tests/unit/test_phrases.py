@@ -338,11 +338,6 @@ def test_phrase_spec_is_explicit_and_anchored(
         assert spec.run_at is None and spec.anchor_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schedule_math keeps an interval_days job at its anchor's wall time; an anchor that a DST gap "
-    "moved to 03:00 cannot remember that 02:30 was asked, so later fires stay at 03:00",
-)
 def test_every_n_days_anchored_in_a_gap_returns_to_the_asked_time() -> None:
     now = datetime.fromisoformat("2027-03-24T02:30:00+01:00")
     spec = parse_schedule("every 4 days", BER, now)
