@@ -31,7 +31,7 @@ from scheduler.validation import (
     check_positive,
     check_schedule,
     check_text,
-    check_webhook_url,
+    check_webhook,
     parse_time,
 )
 from store.enums import JobStatus, JobType
@@ -145,8 +145,8 @@ class JobService:
             "timeout_seconds": check_positive("timeout_seconds", data.timeout_seconds, 1, 86_400)
             or self.limits.default_timeout_seconds,
             "chat_id": check_text("chat_id", data.chat_id, 200, required=False),
-            "webhook_url": check_webhook_url(data.webhook_url),
-            "webhook_secret": check_text("webhook_secret", data.webhook_secret, 500, required=False),
+            **dict(zip(("webhook_url", "webhook_secret"),
+                       check_webhook(data.webhook_url, data.webhook_secret, self.limits.fetch_allow), strict=True)),
             "idempotency_key": data.idempotency_key,
             "_dependencies": deps,
         }
@@ -241,6 +241,19 @@ class JobService:
 
         def plan(job: Job) -> tuple[dict[str, Any], Transition]:
             return {"next_run_at": None}, Transition(S.CANCELLED, actor or owner, reason, "cancel")
+
+        return self._transition(owner, job_id, plan)
+
+    def complete(self, owner: str, job_id: str, reason: str, *, actor: str) -> Job:
+        """ACTIVE -> COMPLETED outside a run: an ONGOING job's goal was met, observed in the chat.
+
+        Conflict if the job is no longer ACTIVE (a run, pause or edit moved it on meanwhile).
+        """
+        def plan(job: Job) -> tuple[dict[str, Any], Transition]:
+            if job.status != S.ACTIVE:
+                raise Conflict(f"cannot complete job {job_id}: its status is {job.status}", job_id=job_id,
+                               status=job.status)
+            return {"next_run_at": None}, Transition(S.COMPLETED, actor, reason, "complete")
 
         return self._transition(owner, job_id, plan)
 

@@ -6,11 +6,14 @@ bad input changes nothing.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from scheduler.job_input import JobInput
+from scheduler.net_guard import AllowList, FetchRefused, check_addresses
 from scheduler.schedule_math import first_fire, localize, next_fire, validate_cron
 from scheduler.spec import ScheduleSpec
 from scheduler.timezones import zone
@@ -33,6 +36,7 @@ class Limits:
     default_misfire_grace_seconds: int = 3600
     default_max_attempts: int = 3
     default_timeout_seconds: int = 300
+    fetch_allow: AllowList = AllowList()
 
 
 @dataclass(frozen=True)
@@ -98,13 +102,31 @@ def check_action(value: str | None) -> JobAction:
         raise InvalidArgument("action", "'agent' or 'notify'", value) from exc
 
 
-def check_webhook_url(value: str | None) -> str | None:
-    if not value:
-        return None
-    parsed = urlparse(value)
+WEBHOOK_SECRET_MIN = 16
+
+
+def check_webhook(url: str | None, secret: str | None, allow: AllowList) -> tuple[str | None, str | None]:
+    """A webhook needs an http(s) URL that the fetch guard permits, and a secret to sign with."""
+    secret = check_text("webhook_secret", secret, 500, required=False)
+    if not url:
+        return None, secret
+    parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InvalidArgument("webhook_url", "an http:// or https:// URL", value)
-    return value
+        raise InvalidArgument("webhook_url", "an http:// or https:// URL", url)
+    if secret is None or len(secret) < WEBHOOK_SECRET_MIN:
+        raise InvalidArgument("webhook_secret", f"a secret of at least {WEBHOOK_SECRET_MIN} characters to sign "
+                                                "the webhook calls with (never returned by any tool)", None)
+    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0])
+                     for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        check_addresses(host, addresses, allow)
+    except OSError as exc:
+        raise InvalidArgument("webhook_url", "a URL whose host resolves", url) from exc
+    except FetchRefused as exc:
+        raise InvalidArgument("webhook_url", "a public address (private, loopback and metadata addresses need "
+                                             "JOBS_MCP_FETCH_ALLOW)", url, reason=str(exc)) from exc
+    return url, secret
 
 
 def check_schedule(data: JobInput, tz_name: str, now: datetime, limits: Limits) -> CheckedSchedule:

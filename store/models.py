@@ -62,6 +62,8 @@ class Job(SQLModel, table=True):
     attempt: int = 0
     max_attempts: int = 3
     timeout_seconds: int = 300
+    # Optional spending cap over all the job's runs (sum of job_runs.cost_usd); exceeded -> BLOCKED.
+    max_cost_usd: float | None = None
     last_error: str | None = Field(default=None, sa_type=Text)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     guidance: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -116,3 +118,38 @@ class JobEvent(SQLModel, table=True):
     to_status: str = Field(max_length=16)
     actor: str = Field(max_length=200)
     reason: str | None = Field(default=None, sa_type=Text)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox (DESIGN §4, §7): one row per message for the chat's inbox and per webhook call.
+
+    Written in the same transaction as the run (or transition) that caused it,
+    so a recorded run always has its messages and a message always has its run.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_inbox", "owner", "kind", "read_at", "created_at"),
+        Index("ix_deliveries_due", "kind", "status", "next_attempt_at"),
+        Index("ix_deliveries_run", "run_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=24)
+    owner: str = Field(max_length=200)
+    job_id: str = Field(max_length=16, index=True)
+    run_id: str | None = Field(default=None, max_length=24)
+    chat_id: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=8)  # inbox | webhook
+    event: str = Field(max_length=40)  # run.finished | job.completed | job.failed | job.blocked | job.cancelled
+    status: str = Field(max_length=12)  # inbox: ready; webhook: pending | sending | delivered | failed
+    title: str = Field(max_length=200)
+    message: str = Field(sa_type=Text)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    next_attempt_at: datetime | None = _utc()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _utc()
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = _utc()
+    read_at: datetime | None = _utc()

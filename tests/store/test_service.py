@@ -263,3 +263,23 @@ def test_day_interval_anchored_in_a_dst_gap_keeps_the_asked_time(service: JobSer
     stored = service.get("alice", job.id)
     fires = [f.isoformat() for f in next_fires_of(stored, clock.now(), 2)]
     assert fires == ["2027-03-28T01:00:00+00:00", "2027-04-01T00:30:00+00:00"]
+
+
+def test_webhook_needs_a_secret_and_a_permitted_address(repo: JobRepository, clock: FakeClock) -> None:
+    from scheduler.net_guard import AllowList
+    from scheduler.validation import Limits
+
+    strict = JobService(repo, clock, Limits())
+    for fields, field in [
+        ({"webhook_url": "https://127.0.0.1:9/hook"}, "webhook_secret"),
+        ({"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": "s" * 20}, "webhook_url"),
+        ({"webhook_url": "http://169.254.169.254/latest", "webhook_secret": "s" * 20}, "webhook_url"),
+        ({"webhook_url": "http://10.0.0.1/hook", "webhook_secret": "s" * 20}, "webhook_url"),
+    ]:
+        with pytest.raises(InvalidArgument) as info:
+            make(strict, **fields)
+        assert info.value.field == field
+    allowed = JobService(repo, clock, Limits(fetch_allow=AllowList.parse(["127.0.0.1"])))
+    job = make(allowed, webhook_url="http://127.0.0.1:9/hook", webhook_secret="s" * 20)
+    assert job.webhook_url == "http://127.0.0.1:9/hook"
+    assert count_jobs(repo) == 1

@@ -1,0 +1,242 @@
+"""The outbox: messages for the chat (inbox) and webhook calls, and their delivery state.
+
+Contract:
+- `OutboxWriter` is the engine's outbox hook: called inside the transaction
+  that finishes a run, it adds the rows that run causes, so a recorded run
+  always has its messages and no message exists without its run.
+- Inbox rows are ready at once; `read_inbox` returns an owner's unread ones,
+  oldest first, and marks them read when asked to (in the same transaction).
+- Webhook rows are claimed with leases like jobs (`claim_webhooks`): each
+  attempt is made by one node; a node that dies mid-send loses its lease and
+  the row is claimed again, so a crash means a retry, never a loss.
+- `now` always comes from the caller's clock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from store.engine import is_sqlite
+from store.enums import JobStatus
+from store.models import Delivery, Job, JobRun
+from store.repository import JobRepository
+from store.run_types import Finish
+
+DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+RUNS = JobRun.__table__  # type: ignore[attr-defined]
+INBOX, WEBHOOK = "inbox", "webhook"
+READY, PENDING, SENDING, DELIVERED, FAILED = "ready", "pending", "sending", "delivered", "failed"
+FINAL_EVENTS = {
+    JobStatus.COMPLETED: "job.completed",
+    JobStatus.FAILED: "job.failed",
+    JobStatus.BLOCKED: "job.blocked",
+    JobStatus.CANCELLED: "job.cancelled",
+}
+FINAL_WORDS = {
+    JobStatus.COMPLETED: "completed",
+    JobStatus.FAILED: "failed",
+    JobStatus.BLOCKED: "is blocked",
+    JobStatus.CANCELLED: "was cancelled",
+}
+
+
+def new_delivery_id() -> str:
+    return "dlv_" + secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one finished run (or system transition) tells the person."""
+
+    event: str
+    status: str
+    message: str
+    verdict: str | None = None
+    run_id: str | None = None
+    cost_usd: float = 0.0
+    finished_at: datetime | None = None
+
+
+def notice_for_run(job: Job, *, run_id: str, to_status: JobStatus, reason: str | None, run_message: str | None,
+                   notify: bool, verdict: str | None, cost_usd: float, finished_at: datetime) -> Notice | None:
+    """One message per finished run: the run's own message if it is worth telling, and the job's
+    final outcome with its reason if the run ended the job. None when there is nothing to say."""
+    final = to_status in FINAL_EVENTS and to_status != JobStatus(job.status)
+    parts = [run_message] if notify and run_message else []
+    if final:
+        outcome = f"Job '{job.title}' {FINAL_WORDS[to_status]}" + (f": {reason}" if reason else ".")
+        parts.append(outcome)
+    if not parts:
+        return None
+    event = FINAL_EVENTS[to_status] if final else "run.finished"
+    return Notice(event=event, status=to_status.value, message="\n\n".join(parts), verdict=verdict, run_id=run_id,
+                  cost_usd=cost_usd, finished_at=finished_at)
+
+
+def notice_rows(job: Job, notice: Notice, now: datetime) -> list[dict[str, Any]]:
+    """The inbox row, and the webhook row when the job has a webhook."""
+    base = {"owner": job.owner, "job_id": job.id, "run_id": notice.run_id, "chat_id": job.chat_id,
+            "event": notice.event, "title": job.title, "message": notice.message, "attempts": 0,
+            "last_error": None, "claimed_by": None, "lease_until": None, "created_at": now,
+            "delivered_at": None, "read_at": None}
+    payload = {"event": notice.event, "job_id": job.id, "run_id": notice.run_id, "owner": job.owner,
+               "chat_id": job.chat_id, "title": job.title, "status": notice.status, "verdict": notice.verdict,
+               "message": notice.message, "cost_usd": round(notice.cost_usd, 6),
+               "finished_at": (notice.finished_at or now).isoformat()}
+    rows = [{**base, "id": new_delivery_id(), "kind": INBOX, "status": READY, "payload": payload,
+             "next_attempt_at": None, "delivered_at": now}]
+    if job.webhook_url:
+        rows.append({**base, "id": new_delivery_id(), "kind": WEBHOOK, "status": PENDING, "payload": payload,
+                     "next_attempt_at": now})
+    return rows
+
+
+def write_notice(conn: Connection, job: Job, notice: Notice | None, now: datetime) -> int:
+    """Insert a notice's rows inside the caller's transaction; returns how many."""
+    if notice is None:
+        return 0
+    rows = notice_rows(job, notice, now)
+    conn.execute(insert(DELIVERIES), rows)
+    return len(rows)
+
+
+class DeliveryStore:
+    def __init__(self, repo: JobRepository) -> None:
+        self.repo = repo
+        self._sqlite = is_sqlite(repo.engine)
+
+    # -- inbox ---------------------------------------------------------------------
+
+    def read_inbox(self, owner: str, chat_id: str | None, limit: int, ack: bool, now: datetime) -> list[Delivery]:
+        """The owner's unread inbox messages (of `chat_id` if given), oldest first; marked read if `ack`."""
+        cond = [DELIVERIES.c.owner == owner, DELIVERIES.c.kind == INBOX, DELIVERIES.c.read_at.is_(None)]
+        if chat_id is not None:
+            cond.append(DELIVERIES.c.chat_id == chat_id)
+        stmt = select(DELIVERIES).where(*cond).order_by(DELIVERIES.c.created_at, DELIVERIES.c.id).limit(limit)
+        session_factory = self.repo.write if ack else self.repo.read
+        with session_factory() as session:
+            conn = session.connection()
+            rows = [Delivery.model_construct(**r) for r in conn.execute(stmt).mappings().all()]
+            if ack and rows:
+                conn.execute(update(DELIVERIES).where(DELIVERIES.c.id.in_([r.id for r in rows]))
+                             .values(read_at=now))
+        return rows
+
+    def for_runs(self, owner: str, run_ids: Sequence[str]) -> dict[str, list[Delivery]]:
+        """run id -> its deliveries (status, attempts, last error), for showing beside runs."""
+        if not run_ids:
+            return {}
+        with self.repo.read() as session:
+            rows = session.connection().execute(
+                select(DELIVERIES).where(DELIVERIES.c.owner == owner, DELIVERIES.c.run_id.in_(list(run_ids)))
+                .order_by(DELIVERIES.c.created_at)).mappings().all()
+        out: dict[str, list[Delivery]] = {}
+        for row in rows:
+            out.setdefault(row["run_id"], []).append(Delivery.model_construct(**row))
+        return out
+
+    # -- webhooks ------------------------------------------------------------------
+
+    def claim_webhooks(self, now: datetime, worker: str, limit: int, lease_s: float) -> list[Delivery]:
+        """Due webhook deliveries, leased to `worker` with `attempts` bumped.
+
+        Due: pending with next_attempt_at <= now, or sending with an expired lease
+        (its node died mid-send: the attempt is made again).
+        """
+        due = or_(
+            and_(DELIVERIES.c.status == PENDING, DELIVERIES.c.next_attempt_at <= now),
+            and_(DELIVERIES.c.status == SENDING, DELIVERIES.c.lease_until < now),
+        )
+        pick = (select(DELIVERIES.c.id).where(DELIVERIES.c.kind == WEBHOOK, due)
+                .order_by(DELIVERIES.c.next_attempt_at).limit(limit))
+        if not self._sqlite:
+            pick = pick.with_for_update(skip_locked=True)
+        with self.repo.write() as session:
+            conn = session.connection()
+            ids = [row.id for row in conn.execute(pick).all()]
+            if not ids:
+                return []
+            conn.execute(update(DELIVERIES).where(DELIVERIES.c.id.in_(ids)).values(
+                status=SENDING, claimed_by=worker, lease_until=now + timedelta(seconds=lease_s),
+                attempts=DELIVERIES.c.attempts + 1))
+            rows = conn.execute(select(DELIVERIES).where(DELIVERIES.c.id.in_(ids))
+                                .order_by(DELIVERIES.c.next_attempt_at)).mappings().all()
+        return [Delivery.model_construct(**r) for r in rows]
+
+    def webhook_targets(self, job_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """job id -> (webhook_url, webhook_secret) as they are now."""
+        jobs = Job.__table__  # type: ignore[attr-defined]
+        with self.repo.read() as session:
+            rows = session.connection().execute(
+                select(jobs.c.id, jobs.c.webhook_url, jobs.c.webhook_secret).where(jobs.c.id.in_(list(job_ids)))
+            ).all()
+        return {row.id: (row.webhook_url, row.webhook_secret) for row in rows}
+
+    def run_times(self, run_ids: Sequence[str]) -> dict[str, tuple[datetime | None, datetime | None]]:
+        """run id -> (started_at, finished_at), for webhook payloads."""
+        ids = [r for r in run_ids if r]
+        if not ids:
+            return {}
+        with self.repo.read() as session:
+            rows = session.connection().execute(
+                select(RUNS.c.id, RUNS.c.started_at, RUNS.c.finished_at).where(RUNS.c.id.in_(ids))).all()
+        return {row.id: (row.started_at, row.finished_at) for row in rows}
+
+    def settle_attempt(self, delivery_id: str, worker: str, *, status: str, now: datetime,
+                       error: str | None = None, next_attempt_at: datetime | None = None) -> bool:
+        """Record one attempt's result if `worker` still holds the lease; False if it lost it."""
+        values: dict[str, Any] = {"status": status, "last_error": error, "claimed_by": None, "lease_until": None,
+                                  "next_attempt_at": next_attempt_at}
+        if status == DELIVERED:
+            values["delivered_at"] = now
+        with self.repo.write() as session:
+            result = session.connection().execute(
+                update(DELIVERIES).where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.claimed_by == worker,
+                                         DELIVERIES.c.status == SENDING).values(**values))
+        return bool(result.rowcount)
+
+    def next_due(self) -> datetime | None:
+        """When the next pending webhook attempt is due (for the dispatcher's sleep)."""
+        with self.repo.read() as session:
+            return session.connection().execute(
+                select(DELIVERIES.c.next_attempt_at).where(DELIVERIES.c.kind == WEBHOOK,
+                                                           DELIVERIES.c.status == PENDING)
+                .order_by(DELIVERIES.c.next_attempt_at).limit(1)).scalar()
+
+
+class OutboxWriter:
+    """The engine's outbox hook (`store.runs.OutboxHook`): one notice per finished run, in its transaction.
+
+    `after_commit` (called by the run store once the batch is committed) tells
+    listeners, e.g. the webhook dispatcher and subscribed chat sessions.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+        self._written = 0
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def __call__(self, conn: Connection, job: Job, finish: Finish) -> None:
+        run = finish.run
+        notice = notice_for_run(
+            job, run_id=finish.run_id, to_status=finish.job.status,
+            reason=finish.job.reason or finish.job.last_error, run_message=run.message or run.error,
+            notify=run.notify, verdict=run.verdict.value if run.verdict else None, cost_usd=run.cost_usd,
+            finished_at=run.finished_at,
+        )
+        self._written += write_notice(conn, job, notice, run.finished_at)
+
+    def after_commit(self) -> None:
+        if not self._written:
+            return
+        self._written = 0
+        for listener in self._listeners:
+            listener()
