@@ -34,3 +34,5 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/tool_latency.py
+	$(BIN)/python bench/lateness.py
+	$(BIN)/python bench/throughput.py

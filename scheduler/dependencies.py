@@ -11,7 +11,6 @@ from store.models import Job
 from store.repository import JobRepository
 
 
-
 class DependencyState(StrEnum):
     READY = "ready"  # every dependency COMPLETED (or none)
     WAITING = "waiting"  # some not finished yet

@@ -45,6 +45,10 @@ ALLOWED_TRANSITIONS: dict[tuple[S, S], str] = {
     (S.ACTIVE, S.BLOCKED): "d",
     # The engine blocks a job mid-run (cost limit exceeded).
     (S.IN_PROGRESS, S.BLOCKED): "d",
+    # The engine's misfire policy: a one-off whose only fire was missed beyond its grace fails
+    # (job_resume retries it); a schedule that ran out while the server was down completes.
+    (S.ACTIVE, S.FAILED): "h",
+    (S.ACTIVE, S.COMPLETED): "g",
 }
 
 OPERATION_HINTS: dict[S, str] = {

@@ -32,6 +32,7 @@ from store.enums import JobStatus
 from store.errors import InvalidArgument, NotFound, StaleVersion, StoreUnavailable
 from store.lifecycle import check_transition
 from store.models import Job, JobEvent, JobRun
+from store.write_lock import write_lock
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class JobRepository:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (SQLite: BEGIN IMMEDIATE), committed on success."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with write_lock(self.engine), Session(self.engine, expire_on_commit=False) as session:
             try:
                 with session.begin():
                     yield session
@@ -136,8 +137,10 @@ class JobRepository:
         if not job_ids:
             return {}
         with self.read() as session:
-            rows = session.exec(select(Job).where(Job.owner == owner, col(Job.id).in_(list(job_ids)))).all()
-        return {job.id: job for job in rows}
+            # Looked up by primary key, owner checked here: with `owner = ?` in SQL, SQLite picks the
+            # owner index and scans all of a large owner's rows (11 ms at 10,000 jobs instead of 0.3).
+            rows = session.exec(select(Job).where(col(Job.id).in_(list(job_ids)))).all()
+        return {job.id: job for job in rows if job.owner == owner}
 
     def dependency_edges(self, owner: str) -> dict[str, list[str]]:
         """job id -> the ids it depends on, for every job of the owner that has dependencies."""

@@ -1,0 +1,92 @@
+"""Shared by the engine benchmarks: databases, real server processes, job inserts, figures.
+
+Nodes are real server processes (`python -m tests.support.engine_server`: the
+production runtime with the engine; notify runs return at once, so the action
+boundary is the stub) on a SQLite file or one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine  # noqa: E402
+
+from store.engine import ensure_schema, make_engine  # noqa: E402
+from store.enums import JobStatus  # noqa: E402
+from store.ids import new_job_id  # noqa: E402
+from store.models import Job, JobEvent  # noqa: E402
+from store.repository import JobRepository  # noqa: E402
+from tests.support.databases import fresh_postgres_database, postgres_available  # noqa: E402
+from tests.support.nodes import Node, rows, start_node  # noqa: E402
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'jobs.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def have_postgres() -> bool:
+    reason = postgres_available()
+    if reason:
+        print(f"  (skipping PostgreSQL: {reason})")
+    return reason is None
+
+
+def open_store(url: str) -> tuple[Engine, JobRepository]:
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return engine, JobRepository(engine)
+
+
+def insert_jobs(repo: JobRepository, fires: Sequence[datetime], *, recurring: bool) -> None:
+    """notify jobs, one per fire; recurring ones fire again an hour later (so each runs once here)."""
+    now = datetime.now(UTC)
+    for start in range(0, len(fires), 2000):
+        jobs = [Job(id=new_job_id(), owner="bench", title=f"job {n}", instructions=f"reminder {n}",
+                    job_type="RECURRING" if recurring else "ONE_OFF", action="notify", timezone="UTC",
+                    run_at=None if recurring else fire, interval_seconds=3600 if recurring else None,
+                    anchor_at=fire if recurring else None, status=JobStatus.ACTIVE.value, next_run_at=fire,
+                    created_at=now, updated_at=now)
+                for n, fire in enumerate(fires[start:start + 2000], start)]
+        with repo.write() as session:
+            session.add_all(jobs)
+            session.add_all([JobEvent(job_id=j.id, owner="bench", at=now, to_status=j.status, actor="bench")
+                             for j in jobs])
+
+
+def start_nodes(url: str, count: int, log_dir: Path, max_concurrent: int) -> list[Node]:
+    env = {"JOBS_MCP_MAX_CONCURRENT_RUNS": str(max_concurrent), "JOBS_TEST_RUN_DELAY": "0"}
+    return [start_node(url, log_dir, name=f"node{n}", env=env) for n in range(count)]
+
+
+def succeeded(engine: Engine) -> int:
+    # A deferred (read) transaction: the benchmark must not take SQLite's writer slot from the node.
+    return int(rows(engine.execution_options(sqlite_begin="DEFERRED"),  # type: ignore[arg-type]
+                    "SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'")[0][0])
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def soon(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+__all__ = ["database", "have_postgres", "open_store", "insert_jobs", "start_nodes", "succeeded", "percentile",
+           "soon", "rows", "statistics"]

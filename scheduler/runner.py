@@ -1,0 +1,176 @@
+"""Runs claimed jobs: context -> action -> result -> verdict, with timeout, cancel and heartbeat.
+
+One asyncio task per run. The action runs in a task of its own, so a timeout,
+a job_cancel or a shutdown stops the action while the run still records what
+happened. The finish is planned against the claimed row; if the store says the
+row moved on (pause, cancel, update), it is planned again against the row as
+it is now, so a pause or cancel is never undone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import anyio.to_thread
+
+from scheduler.actions import Action, ActionResult, NoLLMAction, NotifyAction, RunContext
+from scheduler.clock import Clock
+from scheduler.finisher import Finisher
+from scheduler.job_input import JobInput
+from scheduler.retry import RetryPolicy
+from scheduler.verdicts import plan_finish
+from store.claims import ClaimStore
+from store.enums import JobAction, RunOutcome
+from store.models import Job
+from store.run_types import Claim
+from store.runs import RunStore
+
+log = logging.getLogger(__name__)
+FINISH_TRIES = 5
+FollowupFactory = Callable[[Job], Callable[[JobInput], Job]]
+
+
+def default_actions(agent: Action | None = None) -> dict[str, Action]:
+    """notify: the instructions are the message; agent: the LLM pipeline, or NoLLMAction without a key."""
+    return {JobAction.NOTIFY.value: NotifyAction(), JobAction.AGENT.value: agent or NoLLMAction()}
+
+
+@dataclass
+class RunHandle:
+    claim: Claim
+    task: asyncio.Task[None] | None = None
+    action_task: asyncio.Future[ActionResult] | None = None
+    stop_reason: str | None = None
+    release: bool = False  # shutdown: give the lease back instead of recording a result
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Runner:
+    def __init__(
+        self, *, claims: ClaimStore, runs: RunStore, clock: Clock, worker: str, actions: Mapping[str, Action],
+        retry: RetryPolicy | None = None, lease_s: float = 30.0, timeout_scale: float = 1.0,
+        followup: FollowupFactory | None = None, on_finished: Callable[[Job | None], None] | None = None,
+    ) -> None:
+        self.claims, self.runs, self.clock, self.worker = claims, runs, clock, worker
+        self.actions = dict(actions)
+        self.retry = retry or RetryPolicy()
+        self.lease_s = lease_s
+        self.timeout_scale = timeout_scale  # tests shrink timeouts instead of waiting them out
+        self.followup = followup
+        self.on_finished = on_finished
+        self.finisher = Finisher(runs, clock)
+        self.running: dict[str, RunHandle] = {}
+
+    def start(self, claim: Claim) -> RunHandle:
+        handle = RunHandle(claim)
+        self.running[claim.job.id] = handle
+        handle.task = asyncio.create_task(self._run(handle), name=f"run {claim.run_id}")
+        return handle
+
+    def stop_run(self, job_id: str, reason: str, *, release: bool = False) -> None:
+        """Stop the job's in-flight action (job_cancel, a lost lease, shutdown)."""
+        handle = self.running.get(job_id)
+        if handle is None or handle.stop_reason is not None:
+            return
+        handle.stop_reason, handle.release = reason, release
+        if handle.action_task is not None:
+            handle.action_task.cancel()
+
+    async def drain(self) -> None:
+        """Wait until every started run has finished (recorded or released)."""
+        while self.running:
+            await asyncio.gather(*(h.done.wait() for h in list(self.running.values())))
+
+    async def heartbeat(self, now: datetime | None = None) -> None:
+        """Renew this node's leases; a run whose job was cancelled or taken away is stopped."""
+        ids = list(self.running)
+        if not ids:
+            return
+        until = (now or self.clock.now()) + timedelta(seconds=self.lease_s)
+        held = await anyio.to_thread.run_sync(self.claims.renew_leases, self.worker, ids, until)
+        for job_id in ids:
+            if job_id not in held:
+                self.stop_run(job_id, "the job was cancelled or its lease was taken back")
+
+    # -- one run ---------------------------------------------------------------------
+
+    async def _run(self, handle: RunHandle) -> None:
+        claim = handle.claim
+        written: Job | None = None
+        try:
+            try:
+                result = await self._execute(handle, await self._context(claim))
+            except Exception as exc:  # noqa: BLE001  (a broken run is a failed run, never a dead engine)
+                log.exception("run crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
+                result = ActionResult(outcome=RunOutcome.FAILED, error=f"internal error: {type(exc).__name__}")
+            written = None if handle.release else await self._finish(claim, result)
+        finally:
+            self.running.pop(claim.job.id, None)
+            handle.done.set()
+        # After the slot is free, so a woken poller can fill it.
+        if written is not None and self.on_finished:
+            self.on_finished(written)
+
+    async def _context(self, claim: Claim) -> RunContext:
+        job = claim.job
+        summaries: list[str] = []
+        if job.action != JobAction.NOTIFY:
+            summaries = await anyio.to_thread.run_sync(self.runs.recent_summaries, job.id)
+        outputs: dict[str, str] = {}
+        if job.depends_on:
+            outputs = await anyio.to_thread.run_sync(self.runs.last_outputs, job.depends_on)
+        return RunContext(job=job, run_id=claim.run_id, run_number=job.run_count + 1, attempt=claim.attempt,
+                          scheduled_for=claim.scheduled_for, now=self.clock.now(), recent_summaries=summaries,
+                          dependency_outputs=outputs,
+                          create_followup=self.followup(job) if self.followup else None)
+
+    async def _execute(self, handle: RunHandle, context: RunContext) -> ActionResult:
+        job = context.job
+        action = self.actions.get(job.action) or self.actions[JobAction.AGENT.value]
+        task = asyncio.ensure_future(action(context))
+        handle.action_task = task
+        if handle.stop_reason is not None:
+            task.cancel()
+        timeout_s = job.timeout_seconds * self.timeout_scale
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+            return ActionResult(outcome=RunOutcome.TIMED_OUT, error=f"timed out after {job.timeout_seconds} s",
+                                summary="timed out")
+        if task.cancelled():
+            reason = handle.stop_reason or "cancelled"
+            return ActionResult(outcome=RunOutcome.CANCELLED, error=reason, summary="stopped: " + reason,
+                                retryable=False, notify=False)
+        exc = task.exception()
+        if exc is not None:
+            log.warning("action raised", exc_info=exc, extra={"job_id": job.id, "run_id": context.run_id})
+            return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return task.result()
+
+    async def _finish(self, claim: Claim, result: ActionResult) -> Job | None:
+        """Record the run; returns the job as written (status, next fire), or None if nothing was."""
+        job = claim.job
+        for _ in range(FINISH_TRIES):
+            finish = plan_finish(job, claim, result, self.clock.now(), self.retry)
+            try:
+                answer = await self.finisher.submit(finish)
+            except Exception:  # noqa: BLE001  (try again against a fresh row; the lease covers us)
+                log.exception("finish failed", extra={"job_id": job.id, "run_id": claim.run_id})
+                continue
+            if answer.applied:
+                return job.model_copy(update={"status": finish.job.status.value,
+                                              "next_run_at": finish.job.next_run_at})
+            current = answer.current
+            if current is None or answer.run_outcome != RunOutcome.RUNNING or current.claimed_by != self.worker:
+                log.warning("run result dropped: its lease was taken back",
+                            extra={"job_id": job.id, "run_id": claim.run_id})
+                return None
+            job = current
+        log.error("run result not recorded after %d tries", FINISH_TRIES,
+                  extra={"job_id": job.id, "run_id": claim.run_id})
+        return None
