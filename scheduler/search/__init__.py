@@ -1,0 +1,1 @@
+"""Finding jobs by meaning and by words: the encoder, the in-memory vector index, the embedder, fusion."""

@@ -1,0 +1,198 @@
+"""Keeps job vectors in step with job writes: queued, batched, off the event loop.
+
+`notify(job)` is a JobService listener: it only records the id, so a write never
+waits for (or fails because of) encoding. A worker thread encodes queued jobs in
+batches; a search drains the queue first, so it sees the caller's own latest writes.
+The repair pass encodes every job that has no vector or another model's vector: at
+start, every `repair_interval_s`, and whenever encoding failed before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from scheduler.search.model import ModelHandle
+from scheduler.search.vectors import VectorIndex, from_bytes, to_bytes
+from store.embeddings import EmbeddingRow, EmbeddingStore, NewEmbedding
+from store.models import Job
+
+log = logging.getLogger(__name__)
+BATCH = 64
+SEARCH_DRAIN_MAX = 256
+SYNC_INTERVAL_S = 2.0
+# Commits land slightly out of updated_at order (and node clocks differ a little):
+# re-read a short window behind the newest change already seen. Relabelling is idempotent.
+SYNC_OVERLAP = timedelta(seconds=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Embedder:
+    def __init__(self, store: EmbeddingStore, model: ModelHandle, index: VectorIndex,
+                 repair_interval_s: float = 300.0) -> None:
+        self.store = store
+        self.model = model
+        self.index = index
+        self.repair_interval_s = repair_interval_s
+        self._pending: set[str] = set()
+        self._pending_lock = threading.Lock()
+        # One batch at a time: an owner load and a vector write never interleave.
+        self._work_lock = threading.RLock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._watermark: datetime | None = None
+        self._watermark_set = False
+
+    # -- producer side -------------------------------------------------------------
+
+    def notify(self, job: Job) -> None:
+        """JobService listener: queue the job; never blocks, never raises."""
+        with self._pending_lock:
+            self._pending.add(job.id)
+        self._wake.set()
+
+    # -- worker ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._loop, name="jobs-mcp-embedder", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def _loop(self) -> None:
+        # Short waits, so stop() is prompt even while the model is still loading.
+        while not self.model.wait(0.2):
+            if self._stopping.is_set():
+                return
+        if not self.model.ready:
+            return  # the load failed (logged by the handle): nothing to encode with
+        while not self._stopping.is_set():
+            try:
+                self.repair()
+                idle_s = 0.0
+                while not self._stopping.is_set() and idle_s < self.repair_interval_s:
+                    woke = self._wake.wait(SYNC_INTERVAL_S)
+                    self._wake.clear()
+                    idle_s = 0.0 if woke else idle_s + SYNC_INTERVAL_S
+                    with self._work_lock:
+                        self.sync()
+                    self.drain()
+            except Exception:  # noqa: BLE001  (the worker outlives a failed batch; repair retries it)
+                log.exception("embedding batch failed")
+                self._stopping.wait(5)
+
+    # -- work -----------------------------------------------------------------------
+
+    def drain(self, max_jobs: int | None = None) -> None:
+        """Encode what is queued, in the calling thread; past `max_jobs` the worker takes the rest."""
+        done = 0
+        while max_jobs is None or done < max_jobs:
+            with self._pending_lock:
+                batch = list(self._pending)[:BATCH]
+                self._pending.difference_update(batch)
+            if not batch:
+                return
+            self._process(batch)
+            done += len(batch)
+        self._wake.set()
+
+    def prepare(self, owner: str) -> None:
+        """Before a search: load the owner's vectors if not loaded yet, then drain the queue.
+
+        The drain is bounded so a search never pays for encoding a whole backlog (that is
+        the worker's job); the caller's own recent writes are always within the bound.
+        """
+        if not self.index.loaded(owner):
+            with self._work_lock:
+                if not self.index.loaded(owner):
+                    self._load_owner(owner)
+        with self._work_lock:
+            self.sync()
+        self.drain(max_jobs=SEARCH_DRAIN_MAX)
+
+    def sync(self) -> int:
+        """Follow writes that did not pass through this process's JobService listener.
+
+        The engine moves statuses itself (IN_PROGRESS, COMPLETED, FAILED...) and other
+        nodes create and edit jobs: their rows' `updated_at` moves, so a short, indexed
+        read keeps status/type filters true and queues jobs that have no vector here.
+        """
+        if not self._watermark_set:
+            newest = self.store.changed_since(None)
+            self._watermark = newest[0].updated_at if newest else None
+            self._watermark_set = True
+            return 0
+        since = self._watermark - SYNC_OVERLAP if self._watermark else EPOCH
+        changes = self.store.changed_since(since)
+        missing = []
+        for change in changes:
+            if self.index.set_labels(change.owner, change.job_id, change.status, change.job_type) is False:
+                missing.append(change.job_id)
+        if changes:
+            self._watermark = max(self._watermark or changes[-1].updated_at, changes[-1].updated_at)
+        if missing:
+            with self._pending_lock:
+                self._pending.update(missing)
+        return len(changes)
+
+    def repair(self) -> int:
+        """Encode every job lacking a current vector; returns how many were written."""
+        name = self.model.get().name
+        total = 0
+        seen: set[str] = set()
+        while True:
+            ids = [i for i in self.store.ids_needing_embedding(name, limit=BATCH) if i not in seen]
+            if not ids:
+                return total
+            seen.update(ids)  # a job that keeps failing is tried once per pass, not forever
+            total += self._process(ids)
+
+    def _load_owner(self, owner: str) -> None:
+        name = self.model.get().name
+        rows = self.store.owner_rows(owner)
+        ready = [r for r in rows if r.embedding is not None and r.embedding_model == name]
+        self.index.replace_owner(owner, [(r.job_id, from_bytes(r.embedding), r.status, r.job_type)
+                                         for r in ready if r.embedding is not None])
+        missing = [r.job_id for r in rows if r.embedding is None or r.embedding_model != name]
+        if missing:
+            with self._pending_lock:
+                self._pending.update(missing)
+
+    def _process(self, job_ids: Iterable[str]) -> int:
+        encoder = self.model.get()
+        with self._work_lock:
+            rows = self.store.rows_by_id(list(job_ids))
+            stale = [r for r in rows if r.embedding is None or r.embedding_model != encoder.name]
+            written: set[str] = set()
+            by_id: dict[str, bytes] = {}
+            if stale:
+                vectors = encoder.encode([document_text(r.title, r.instructions) for r in stale])
+                new = [NewEmbedding(r.job_id, r.title, r.instructions, to_bytes(v)) for r, v in zip(stale, vectors,
+                                                                                                    strict=True)]
+                written = self.store.save(encoder.name, new)
+                by_id = {n.job_id: n.embedding for n in new}
+            for row in rows:
+                self._apply(row, encoder.name, by_id.get(row.job_id) if row.job_id in written else None)
+            return len(written)
+
+    def _apply(self, row: EmbeddingRow, model_name: str, fresh: bytes | None) -> None:
+        raw = fresh if fresh is not None else (row.embedding if row.embedding_model == model_name else None)
+        if raw is None:
+            self.index.remove(row.owner, row.job_id)
+        else:
+            self.index.upsert(row.owner, row.job_id, from_bytes(raw), row.status, row.job_type)
+
+
+def document_text(title: str, instructions: str) -> str:
+    """What a job's vector is computed from (title first: it is the densest summary)."""
+    return f"{title}. {instructions}"

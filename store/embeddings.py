@@ -1,0 +1,119 @@
+"""Stored job vectors: read them for the in-memory index, write them back after encoding.
+
+Contract:
+- A vector is stored together with the name of the model that made it; a vector
+  whose name is not the current model's counts as missing (never mixed into a search).
+- A vector is written only if the job's title and instructions are still the text it
+  was computed from; a concurrent edit wins and the job is encoded again.
+- When title or instructions change, the database drops the stored vector itself
+  (trigger in store/sql/search_*.sql), so a stale vector never survives a restart.
+- Writing a vector does not bump `version` or `updated_at`: it is derived data, not
+  an edit, and must not make a concurrent writer's update fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, or_, select, update
+from sqlmodel import col
+
+from store.models import Job
+
+
+@dataclass(frozen=True)
+class EmbeddingRow:
+    job_id: str
+    owner: str
+    status: str
+    job_type: str
+    title: str
+    instructions: str
+    embedding: bytes | None
+    embedding_model: str | None
+
+
+@dataclass(frozen=True)
+class JobChange:
+    job_id: str
+    owner: str
+    status: str
+    job_type: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewEmbedding:
+    job_id: str
+    title: str
+    instructions: str
+    embedding: bytes
+
+
+_COLUMNS = (Job.id, Job.owner, Job.status, Job.job_type, Job.title, Job.instructions, Job.embedding,
+            Job.embedding_model)
+
+
+class EmbeddingStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._read_engine = engine.execution_options(sqlite_begin="DEFERRED")
+
+    def rows_by_id(self, job_ids: Sequence[str]) -> list[EmbeddingRow]:
+        """The rows among `job_ids` that exist (any owner: the caller is the embedder, not a user)."""
+        if not job_ids:
+            return []
+        return self._rows(select(*_COLUMNS).where(col(Job.id).in_(list(job_ids))))
+
+    def owner_rows(self, owner: str) -> list[EmbeddingRow]:
+        """Every job of `owner`, with its stored vector if any."""
+        return self._rows(select(*_COLUMNS).where(Job.owner == owner))
+
+    def ids_needing_embedding(self, model: str, limit: int = 256) -> list[str]:
+        """Jobs with no vector, or with another model's vector (the repair pass works through these)."""
+        stmt = (
+            select(Job.id)
+            .where(or_(col(Job.embedding).is_(None), col(Job.embedding_model).is_(None),
+                       col(Job.embedding_model) != model))
+            .order_by(col(Job.id))
+            .limit(limit)
+        )
+        with self._read_engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(stmt).all()]
+
+    def changed_since(self, since: datetime | None, limit: int = 5000) -> list[JobChange]:
+        """Jobs written at or after `since` (by any writer on any node), oldest change first.
+
+        With `since` None, only the newest change (a starting watermark).
+        """
+        stmt = select(Job.id, Job.owner, Job.status, Job.job_type, Job.updated_at)
+        if since is None:
+            stmt = stmt.order_by(col(Job.updated_at).desc()).limit(1)
+        else:
+            stmt = stmt.where(col(Job.updated_at) >= since).order_by(col(Job.updated_at)).limit(limit)
+        with self._read_engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [JobChange(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
+
+    def save(self, model: str, vectors: Sequence[NewEmbedding]) -> set[str]:
+        """Store vectors whose source text is unchanged; returns the ids written."""
+        written: set[str] = set()
+        with self._engine.begin() as conn:
+            for item in vectors:
+                result = conn.execute(
+                    update(Job)
+                    .where(col(Job.id) == item.job_id, col(Job.title) == item.title,
+                           col(Job.instructions) == item.instructions)
+                    .values(embedding=item.embedding, embedding_model=model)
+                )
+                if result.rowcount == 1:
+                    written.add(item.job_id)
+        return written
+
+    def _rows(self, stmt: object) -> list[EmbeddingRow]:
+        with self._read_engine.connect() as conn:
+            rows = conn.execute(stmt).all()  # type: ignore[call-overload]
+        return [EmbeddingRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                             bytes(r[6]) if r[6] is not None else None, r[7]) for r in rows]

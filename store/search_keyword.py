@@ -1,0 +1,165 @@
+"""Keyword search over a job's title and instructions: SQLite FTS5 (bm25) or PostgreSQL full-text search.
+
+Contract:
+- The index lives in the database (store/sql/search_*.sql) and is kept in step by
+  triggers / a generated column, so every write path updates it, whoever wrote.
+- User text is never query syntax. It is cut into letters-and-digits tokens here and
+  every token is quoted, so quotes, AND, NEAR, *, : and parentheses are plain words.
+- Tokens joined by - _ . / # inside one word ("INV-2093", "db-prod-3") form a phrase:
+  they match only side by side and in order, i.e. the identifier whole.
+- Results are the owner's only, best first, with a score where higher is better;
+  ARCHIVED jobs are left out unless `statuses` asks for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from sqlalchemy import Connection, Engine, bindparam, text
+
+from store.errors import InvalidArgument
+
+MAX_TERMS = 32
+# Words that carry no meaning for finding a job. PostgreSQL's english config drops these
+# (and more) by itself; SQLite has no stop list, so without this "the" would match everything.
+STOPWORDS = frozenset({
+    "a", "about", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
+    "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "him", "his",
+    "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "my", "no", "not", "of", "on",
+    "or", "our", "s", "she", "so", "some", "t", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "to", "up", "us", "was", "we", "were", "what", "when", "where", "which",
+    "who", "why", "will", "with", "would", "you", "your",
+})
+_WORD = re.compile(r"[^\W_]+(?:[-_./#][^\W_]+)*")
+_TOKEN = re.compile(r"[^\W_]+")
+
+Term = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    job_id: str
+    score: float
+
+
+def keyword_terms(keywords: str | Sequence[str]) -> list[Term]:
+    """The search terms of user text: single words, and phrases for joined identifiers.
+
+    Stop words are dropped unless nothing else is left. Raises InvalidArgument for blank
+    input; text of symbols only has no terms (and so no match).
+    """
+    items = [keywords] if isinstance(keywords, str) else list(keywords)
+    terms: list[Term] = []
+    for item in items:
+        for word in _WORD.findall(str(item).lower()):
+            term = tuple(_TOKEN.findall(word))
+            if term not in terms:
+                terms.append(term)
+    if not terms:
+        if not any(str(item).strip() for item in items):
+            raise InvalidArgument("keywords", "at least one word", keywords)
+        return []  # only symbols, e.g. "((": plain characters that match nothing, not an error
+    meaningful = [t for t in terms if len(t) > 1 or t[0] not in STOPWORDS]
+    return (meaningful or terms)[:MAX_TERMS]
+
+
+def fts5_query(terms: Sequence[Term]) -> str:
+    """An FTS5 MATCH string: each term a double-quoted string (a phrase), OR-ed."""
+    return " OR ".join('"' + " ".join(t).replace('"', '""') + '"' for t in terms)
+
+
+def tsquery_text(terms: Sequence[Term]) -> str:
+    """A to_tsquery string: each token a quoted lexeme, phrases joined by <->, OR-ed."""
+
+    def lexeme(token: str) -> str:
+        return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
+
+    return " | ".join("(" + " <-> ".join(lexeme(tok) for tok in t) + ")" for t in terms)
+
+
+def ensure_keyword_index(engine: Engine) -> None:
+    """Create the keyword index and its triggers if missing, and fill it for existing jobs. Idempotent."""
+    name = "search_sqlite.sql" if engine.dialect.name == "sqlite" else "search_postgres.sql"
+    script = resources.files("store").joinpath("sql", name).read_text(encoding="utf-8")
+    statements = [s.strip() for s in script.split("\n\n") if _is_statement(s)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            fresh = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'jobs_fts'").first() is None
+        else:
+            # Two servers starting together would race on ALTER TABLE; one waits for the other.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(2093003)")
+            fresh = False
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        if fresh:
+            conn.exec_driver_sql(
+                "INSERT INTO jobs_fts (job_id, title, instructions) SELECT id, title, instructions FROM jobs"
+            )
+
+
+def _is_statement(chunk: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in chunk.splitlines())
+
+
+class KeywordSearch:
+    """Ranked keyword lookup for one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine.execution_options(sqlite_begin="DEFERRED")
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    def search(
+        self,
+        owner: str,
+        keywords: str | Sequence[str],
+        *,
+        statuses: Sequence[str] = (),
+        job_types: Sequence[str] = (),
+        limit: int = 10,
+    ) -> list[KeywordHit]:
+        terms = keyword_terms(keywords)
+        if not terms:
+            return []
+        with self._engine.connect() as conn:
+            return self._run(conn, owner, terms, statuses, job_types, limit)
+
+    def _run(
+        self, conn: Connection, owner: str, terms: list[Term], statuses: Sequence[str],
+        job_types: Sequence[str], limit: int,
+    ) -> list[KeywordHit]:
+        params: dict[str, object] = {"owner": owner, "limit": limit}
+        filters = ["j.owner = :owner"]
+        if statuses:
+            filters.append("j.status IN :statuses")
+            params["statuses"] = list(statuses)
+        else:
+            filters.append("j.status <> 'ARCHIVED'")
+        if job_types:
+            filters.append("j.job_type IN :job_types")
+            params["job_types"] = list(job_types)
+        where = " AND ".join(filters)
+        if self._sqlite:
+            params["q"] = fts5_query(terms)
+            # bm25 is lower-is-better; negated so every score in the API grows with relevance.
+            # Column weights: job_id (unindexed) 0, title 2, instructions 1.
+            sql = (
+                "SELECT j.id, -bm25(jobs_fts, 0.0, 2.0, 1.0) AS score FROM jobs_fts "
+                f"JOIN jobs j ON j.id = jobs_fts.job_id WHERE jobs_fts MATCH :q AND {where} "
+                "ORDER BY score DESC, j.id LIMIT :limit"
+            )
+        else:
+            params["q"] = tsquery_text(terms)
+            sql = (
+                "SELECT j.id, ts_rank(j.search_tsv, q, 1) AS score "
+                "FROM jobs j, to_tsquery('english'::regconfig, :q) q "
+                f"WHERE j.search_tsv @@ q AND {where} ORDER BY score DESC, j.id LIMIT :limit"
+            )
+        stmt = text(sql)
+        for name in ("statuses", "job_types"):
+            if name in params:
+                stmt = stmt.bindparams(bindparam(name, expanding=True))
+        rows = conn.execute(stmt, params).all()
+        return [KeywordHit(job_id=str(r[0]), score=float(r[1])) for r in rows]
