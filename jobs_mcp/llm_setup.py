@@ -1,0 +1,70 @@
+"""Wiring of the LLM pipeline into the server: the agent action, job_observe_chat, the price table.
+
+Without ANTHROPIC_API_KEY nothing talks to a model: `agent` runs fail with
+NoLLMAction's clear error and job_observe_chat says no LLM is configured.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobs_mcp.config import Settings
+from jobs_mcp.state import AppState
+from scheduler.actions import Action, NoLLMAction
+from scheduler.llm.agent_action import AgentAction
+from scheduler.llm.client import LLM, LLMConfig
+from scheduler.llm.pricing import PriceTable
+from scheduler.net_guard import AllowList
+from store.errors import InvalidArgument
+
+LLM_KEY = "llm"
+AGENT_ACTION_KEY = "agent_action"
+
+
+def fetch_allow_list(settings: Settings) -> AllowList:
+    try:
+        return AllowList.parse(settings.fetch_allow)
+    except ValueError as exc:
+        raise InvalidArgument("JOBS_MCP_FETCH_ALLOW", "comma-separated host names, addresses or CIDR networks",
+                              reason=str(exc)) from exc
+
+
+def price_table(settings: Settings) -> PriceTable:
+    if not settings.prices_file:
+        return PriceTable()
+    try:
+        return PriceTable.from_json(Path(settings.prices_file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidArgument("JOBS_MCP_PRICES_FILE", "a readable JSON file", settings.prices_file,
+                              reason=exc.strerror) from exc
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        raise InvalidArgument("JOBS_MCP_PRICES_FILE", 'JSON like {"model": {"input": 3, "output": 15, '
+                              '"cache_write": 3.75, "cache_read": 0.3}}', reason=str(exc)) from exc
+
+
+def build_llm(settings: Settings) -> LLM | None:
+    """The shared client, or None without an API key."""
+    if not settings.anthropic_api_key:
+        return None
+    config = LLMConfig(api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url,
+                       model=settings.model, judge_model=settings.judge_model,
+                       fetch_allow=fetch_allow_list(settings), prices=price_table(settings))
+    return LLM(config)
+
+
+def build_agent_action(settings: Settings, llm: LLM | None = None) -> Action:
+    """AgentAction when a key is configured, else NoLLMAction ("no LLM configured (set ANTHROPIC_API_KEY)")."""
+    llm = llm or build_llm(settings)
+    return AgentAction(llm) if llm is not None else NoLLMAction()
+
+
+def install_llm(state: AppState) -> None:
+    """Put the LLM client, the agent action and job_observe_chat into `state` (before the engine is attached)."""
+    from jobs_mcp.tools_observe import register_observe_tools
+
+    llm = build_llm(state.settings)
+    state.extras[LLM_KEY] = llm
+    state.extras[AGENT_ACTION_KEY] = build_agent_action(state.settings, llm)
+    # The client is not closed with the server's lifespan: a lifespan runs per in-memory MCP session
+    # (tests, embedding), and the client's pool lives as long as the process anyway.
+    state.extras.setdefault("tool_registrars", []).append(register_observe_tools)

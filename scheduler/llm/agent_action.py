@@ -1,0 +1,133 @@
+"""`agent` jobs: execute the instructions with the model and its tools, then judge the run (DESIGN §6).
+
+Contract with the engine (`scheduler.actions.Action`): model, network and
+tool errors never raise; they come back as a FAILED ActionResult whose
+`retryable` says whether another attempt could help. Cancellation (the run's
+timeout, job_cancel, shutdown) propagates. Tokens and cost are counted for
+every call made, also when the run fails half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+
+from scheduler.actions import ActionResult, RunContext
+from scheduler.llm.client import LLM, api_error
+from scheduler.llm.context import execute_values, judge_values
+from scheduler.llm.judge import FORCE_VERDICT, VERDICT_TOOL, Judgement, interpret, tool_input
+from scheduler.llm.pricing import Usage
+from scheduler.llm.prompts import render
+from scheduler.llm.tools import TOOL_SCHEMAS, RunTools
+from store.enums import JobType, RunOutcome, Verdict
+
+log = logging.getLogger(__name__)
+KICKOFF = "Run the job now, as described in the system prompt. End with the finish tool."
+JUDGE_SYSTEM = "You judge runs of scheduled jobs. Answer only with the record_verdict tool."
+SUMMARY_CHARS = 500
+
+
+@dataclass
+class Draft:
+    """What the executor produced, before the judge."""
+
+    summary: str
+    message: str
+    output: str
+
+
+class AgentAction:
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+
+    async def __call__(self, context: RunContext) -> ActionResult:
+        usage = Usage()
+        tools = RunTools(context, self.llm.config.fetch_allow)
+        try:
+            draft = await self._execute(context, tools, usage)
+            judgement = await self._judge(context, draft, usage, tools.trace)
+        except anthropic.AnthropicError as exc:
+            error, retryable = api_error(exc)
+            log.warning("agent run failed: %s", error, extra={"job_id": context.job.id, "run_id": context.run_id})
+            return _failed(error, retryable, tools, usage)
+        except Exception as exc:  # noqa: BLE001  (a bug in one run must not take the engine down)
+            log.exception("agent run crashed", extra={"job_id": context.job.id, "run_id": context.run_id})
+            return _failed(f"internal error in the agent pipeline: {type(exc).__name__}", True, tools, usage)
+        return _result(context, draft, judgement, tools, usage)
+
+    async def _execute(self, context: RunContext, tools: RunTools, usage: Usage) -> Draft:
+        config = self.llm.config
+        # The system prompt is the long, repeated prefix of every turn: cache it.
+        system = [{"type": "text", "text": render("execute", **execute_values(context)),
+                   "cache_control": {"type": "ephemeral"}}]
+        messages: list[dict[str, Any]] = [{"role": "user", "content": KICKOFF}]
+        last_text = ""
+        for _turn in range(config.max_turns):
+            reply = await self.llm.create(usage, model=config.model, max_tokens=config.max_tokens, system=system,
+                                          tools=TOOL_SCHEMAS, messages=messages)
+            content = _assistant_blocks(reply.content)
+            messages.append({"role": "assistant", "content": content})
+            last_text = "\n".join(b["text"] for b in content if b["type"] == "text").strip() or last_text
+            uses = [b for b in content if b["type"] == "tool_use"]
+            if not uses:
+                return Draft(summary=last_text[:SUMMARY_CHARS], message=last_text, output=last_text)
+            results = [await tools.call(b["name"], b["input"], b["id"]) for b in uses]
+            if tools.finished is not None:
+                done = tools.finished
+                return Draft(summary=done.summary[:SUMMARY_CHARS] or done.message[:SUMMARY_CHARS],
+                             message=done.message, output=done.message or done.summary)
+            messages.append({"role": "user", "content": results})
+        note = f"stopped after {config.max_turns} turns without calling finish"
+        tools.trace.append({"step": "limit", "note": note})
+        text = f"{last_text}\n\n({note})".strip()
+        return Draft(summary=note, message=last_text, output=text)
+
+    async def _judge(self, context: RunContext, draft: Draft, usage: Usage, trace: list[dict[str, Any]]) -> Judgement:
+        config = self.llm.config
+        prompt = render("judge", **judge_values(context, draft.summary, draft.message, draft.output))
+        reply = await self.llm.create(usage, model=config.judge_model, max_tokens=config.judge_max_tokens,
+                                      system=JUDGE_SYSTEM, tools=[VERDICT_TOOL], tool_choice=FORCE_VERDICT,
+                                      messages=[{"role": "user", "content": prompt}])
+        judgement = interpret(context.job.id, JobType(context.job.job_type),
+                              tool_input(reply.content, VERDICT_TOOL["name"]), draft.message)
+        trace.append(judgement.trace())
+        if judgement.note:
+            log.info("judge answer mapped: %s", judgement.note, extra={"job_id": context.job.id})
+        return judgement
+
+
+def _assistant_blocks(content: Any) -> list[dict[str, Any]]:
+    """The reply's text and tool_use blocks as plain dicts, to send back in the next turn."""
+    blocks: list[dict[str, Any]] = []
+    for block in content or []:
+        kind = getattr(block, "type", None)
+        if kind == "text":
+            blocks.append({"type": "text", "text": block.text})
+        elif kind == "tool_use":
+            blocks.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
+    return blocks
+
+
+def _usage_fields(usage: Usage) -> dict[str, Any]:
+    return {"tokens_in": usage.tokens_in, "tokens_out": usage.tokens_out,
+            "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_tokens,
+            "cost_usd": round(usage.cost_usd, 8)}
+
+
+def _failed(error: str, retryable: bool, tools: RunTools, usage: Usage) -> ActionResult:
+    return ActionResult(outcome=RunOutcome.FAILED, error=error, retryable=retryable, summary=error, notify=False,
+                        new_state=tools.new_state, trace=tools.trace, **_usage_fields(usage))
+
+
+def _result(context: RunContext, draft: Draft, judgement: Judgement, tools: RunTools, usage: Usage) -> ActionResult:
+    if judgement.verdict == Verdict.FAILED:
+        error = f"judged failed: {judgement.reason}" if judgement.reason else "judged failed"
+        return ActionResult(outcome=RunOutcome.FAILED, error=error, retryable=True, summary=draft.summary,
+                            output=draft.output, message=judgement.message, notify=judgement.notify,
+                            new_state=tools.new_state, trace=tools.trace, **_usage_fields(usage))
+    return ActionResult(outcome=RunOutcome.SUCCEEDED, verdict=judgement.verdict, summary=draft.summary,
+                        output=draft.output, message=judgement.message or None, notify=judgement.notify,
+                        new_state=tools.new_state, trace=tools.trace, **_usage_fields(usage))

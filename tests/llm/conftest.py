@@ -1,0 +1,40 @@
+"""The LLM pipeline against a fake Messages API server on loopback (the real anthropic client)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from scheduler.actions import RunContext
+from scheduler.llm.client import LLM, LLMConfig
+from scheduler.net_guard import AllowList
+from store.models import Job
+from tests.llm.fake_api import FakeMessagesAPI
+from tests.support.http import serve_in_thread
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeMessagesAPI]:
+    api = FakeMessagesAPI()
+    with serve_in_thread(api.app) as base:
+        api.base_url = base  # type: ignore[attr-defined]
+        try:
+            yield api
+        finally:
+            api.release.set()
+
+
+@pytest.fixture
+def llm(fake_api: FakeMessagesAPI) -> LLM:
+    # The page server is on 127.0.0.1: the test's configuration allows it, like JOBS_MCP_FETCH_ALLOW would.
+    config = LLMConfig(api_key="test-key", base_url=fake_api.base_url,  # type: ignore[attr-defined]
+                       model="claude-sonnet-4-6", judge_model="claude-haiku-4-5",
+                       fetch_allow=AllowList.parse(["127.0.0.1"]), request_timeout_s=20)
+    return LLM(config)
+
+
+def context_for(job: Job, now: datetime, *, run_number: int = 1, **extra: object) -> RunContext:
+    return RunContext(job=job, run_id=f"run_test_{run_number}", run_number=run_number, attempt=1,
+                      scheduled_for=job.next_run_at or now, now=now, **extra)  # type: ignore[arg-type]
