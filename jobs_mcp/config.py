@@ -16,7 +16,7 @@ from platformdirs import user_data_dir
 
 from store.errors import InvalidArgument
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-4-6"
 DEFAULT_JUDGE_MODEL = "claude-haiku-4-5"
 
 
@@ -37,10 +37,15 @@ class Settings:
     judge_model: str = DEFAULT_JUDGE_MODEL
     tokens_file: str | None = None
     fetch_allow: tuple[str, ...] = ()
+    prices_file: str | None = None  # JSON price table over the defaults (scheduler/llm/pricing.py)
     max_concurrent_runs: int = 8
     min_interval_seconds: int = 60
     log_level: str = "INFO"
     node_id: str | None = None
+    # Engine leases (DESIGN §8): a node that dies loses its runs after lease_seconds; a stopping
+    # node waits shutdown_grace_seconds for its runs before handing them to the others.
+    lease_seconds: int = 30
+    shutdown_grace_seconds: int = 10
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -58,10 +63,13 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_JUDGE_MODEL": ("judge_model", "str"),
     "JOBS_MCP_TOKENS_FILE": ("tokens_file", "str"),
     "JOBS_MCP_FETCH_ALLOW": ("fetch_allow", "list"),
+    "JOBS_MCP_PRICES_FILE": ("prices_file", "str"),
     "JOBS_MCP_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", "positive"),
     "JOBS_MCP_MIN_INTERVAL_SECONDS": ("min_interval_seconds", "positive"),
     "JOBS_MCP_LOG_LEVEL": ("log_level", "str"),
     "JOBS_MCP_NODE_ID": ("node_id", "str"),
+    "JOBS_MCP_LEASE_SECONDS": ("lease_seconds", "positive"),
+    "JOBS_MCP_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", "positive"),
 }
 
 

@@ -62,6 +62,7 @@ class JobView(PublicModel):
     attempt: int
     max_attempts: int
     timeout_seconds: int
+    max_cost_usd: float | None = Field(None, description="Spending cap over all runs, USD")
     last_error: str | None = None
     paused_reason: str | None = None
     state: dict[str, Any]
@@ -83,7 +84,8 @@ class JobView(PublicModel):
             misfire_grace_seconds=job.misfire_grace_seconds, depends_on=list(job.depends_on),
             chat_id=job.chat_id, webhook_url=job.webhook_url, last_run_at=_iso(job.last_run_at),
             run_count=job.run_count, attempt=job.attempt, max_attempts=job.max_attempts,
-            timeout_seconds=job.timeout_seconds, last_error=job.last_error, paused_reason=job.paused_reason,
+            timeout_seconds=job.timeout_seconds, max_cost_usd=job.max_cost_usd, last_error=job.last_error,
+            paused_reason=job.paused_reason,
             state=dict(job.state), guidance=list(job.guidance), idempotency_key=job.idempotency_key,
             version=job.version, created_at=_iso(job.created_at) or "", updated_at=_iso(job.updated_at) or "",
         )
@@ -109,6 +111,8 @@ class RunView(PublicModel):
     worker: str | None
     tokens_in: int
     tokens_out: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: float
 
     @classmethod
@@ -117,7 +121,8 @@ class RunView(PublicModel):
             id=run.id, job_id=run.job_id, attempt=run.attempt, scheduled_for=_iso(run.scheduled_for),
             started_at=_iso(run.started_at), finished_at=_iso(run.finished_at), outcome=run.outcome,
             verdict=run.verdict, summary=run.summary, output=run.output, error=run.error, worker=run.worker,
-            tokens_in=run.tokens_in, tokens_out=run.tokens_out, cost_usd=run.cost_usd,
+            tokens_in=run.tokens_in, tokens_out=run.tokens_out, cache_read_tokens=run.cache_read_tokens,
+            cache_write_tokens=run.cache_write_tokens, cost_usd=run.cost_usd,
         )
 
 
@@ -134,6 +139,7 @@ class CreateResult(PublicModel):
 class JobWithRuns(PublicModel):
     job: JobView
     runs: list[RunView]
+    total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
 
 
 class JobListResult(PublicModel):
@@ -144,6 +150,7 @@ class JobListResult(PublicModel):
 class RunListResult(PublicModel):
     job_id: str
     runs: list[RunView]
+    total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
 
 
 def fires_of(job: Job, now: datetime, count: int = 3) -> list[FireTime]:

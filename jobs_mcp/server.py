@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,11 +13,15 @@ from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from starlette.types import ASGIApp
 
 from jobs_mcp.config import Settings
+from jobs_mcp.engine_wiring import attach_engine
 from jobs_mcp.errors import error_text
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
+from jobs_mcp.llm_setup import install_llm
 from jobs_mcp.search_setup import install_search
 from jobs_mcp.state import AppState
 from jobs_mcp.tools_jobs import register_job_tools
+from jobs_mcp.tools_schedule import register_schedule_tools
+from scheduler.actions import Action
 from scheduler.clock import Clock, SystemClock
 from scheduler.service import JobService
 from scheduler.validation import Limits
@@ -50,7 +54,11 @@ class JobsServer(MCPServer[AppState]):
                                   is_error=True)
 
 
-def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
+def build_state(settings: Settings, clock: Clock | None = None, *, engine: bool | None = None,
+                actions: Mapping[str, Action] | None = None) -> AppState:
+    """The server's shared state. The engine (poller loop) runs by default only on the real clock:
+    a test that injects a clock drives `tick(now)` itself, or passes engine=True."""
+    run_engine = clock is None if engine is None else engine
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
@@ -59,6 +67,9 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     service = JobService(repo, clock, limits)
     state = AppState(settings=settings, clock=clock, engine=engine, repo=repo, service=service)
     install_search(state)  # keyword + semantic retrieval tools, the embedder and its background model load
+    install_llm(state)  # the agent action (or NoLLMAction without a key) and job_observe_chat
+    if run_engine:
+        attach_engine(state, actions)
     return state
 
 
@@ -78,6 +89,7 @@ def build_server(state: AppState) -> JobsServer:
 
     server = JobsServer("jobs-mcp", instructions=INSTRUCTIONS, version="0.1.0", lifespan=lifespan)
     register_job_tools(server)
+    register_schedule_tools(server)
     for register in state.extras.get("tool_registrars", []):
         register(server)
     return server

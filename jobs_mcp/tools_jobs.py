@@ -20,6 +20,7 @@ from jobs_mcp.results import (
 )
 from jobs_mcp.state import app_state, caller, off_loop
 from scheduler.job_input import JobInput, JobPatch
+from store.costs import JobCost, job_costs
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
 
@@ -59,6 +60,8 @@ MaxAttempts = Annotated[int | None, Field(description="Attempts per fire before 
 TimeoutSeconds = Annotated[int | None, Field(description="Time limit of one run in seconds (default 300)")]
 MisfireGrace = Annotated[int | None, Field(
     description="A fire missed by more than this (server down) is recorded as missed, not run (default 3600)")]
+MaxCost = Annotated[float | None, Field(
+    description="Stop the job (BLOCKED) once its runs together cost more than this many US dollars")]
 Filter = Annotated[str | list[str] | None, Field(description="One value or a list")]
 Limit = Annotated[int, Field(ge=1, le=200, description="How many to return (1-200)")]
 
@@ -108,6 +111,7 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         max_attempts: MaxAttempts = None,
         timeout_seconds: TimeoutSeconds = None,
         misfire_grace_seconds: MisfireGrace = None,
+        max_cost_usd: MaxCost = None,
     ) -> CreateResult:
         """Create a job: a reminder or a task that runs later, on a schedule, or until a goal is met.
 
@@ -121,7 +125,7 @@ def register_job_tools(server: MCPServer[Any]) -> None:
             end_at=end_at, max_runs=max_runs, end_condition=end_condition, action=action or "agent",
             depends_on=depends_on or [], chat_id=chat_id, webhook_url=webhook_url, webhook_secret=webhook_secret,
             idempotency_key=idempotency_key, max_attempts=max_attempts, timeout_seconds=timeout_seconds,
-            misfire_grace_seconds=misfire_grace_seconds,
+            misfire_grace_seconds=misfire_grace_seconds, max_cost_usd=max_cost_usd,
         )
         outcome = await off_loop(state.service.create, caller(ctx), data)
         return CreateResult(job=JobView.of(outcome.job), created=outcome.created,
@@ -152,6 +156,7 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         max_attempts: MaxAttempts = None,
         timeout_seconds: TimeoutSeconds = None,
         misfire_grace_seconds: MisfireGrace = None,
+        max_cost_usd: MaxCost = None,
         guidance: Annotated[str | None, Field(description="A note appended for future runs")] = None,
     ) -> JobResult:
         """Change a job. Only the fields you send change; a new schedule takes effect from now."""
@@ -192,8 +197,10 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         runs: Annotated[int, Field(ge=0, le=100, description="How many recent runs to include")] = 5,
     ) -> JobWithRuns:
         """One job with its most recent runs."""
-        job, run_rows = await off_loop(app_state(ctx).service.get_with_runs, caller(ctx), job_id, runs)
-        return JobWithRuns(job=JobView.of(job), runs=[RunView.of(r) for r in run_rows])
+        state, owner = app_state(ctx), caller(ctx)
+        job, run_rows = await off_loop(state.service.get_with_runs, owner, job_id, runs)
+        total = (await off_loop(job_costs, state.repo, owner, [job_id])).get(job_id, JobCost()).cost_usd
+        return JobWithRuns(job=JobView.of(job), runs=[RunView.of(r) for r in run_rows], total_cost_usd=total)
 
     @server.tool(annotations=_READ)
     async def job_list(
@@ -213,5 +220,7 @@ def register_job_tools(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_READ)
     async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20) -> RunListResult:
         """A job's runs, newest first: when each was due, started, finished, its outcome and summary."""
-        rows = await off_loop(app_state(ctx).service.runs, caller(ctx), job_id, limit)
-        return RunListResult(job_id=job_id, runs=[RunView.of(r) for r in rows])
+        state, owner = app_state(ctx), caller(ctx)
+        rows = await off_loop(state.service.runs, owner, job_id, limit)
+        total = (await off_loop(job_costs, state.repo, owner, [job_id])).get(job_id, JobCost()).cost_usd
+        return RunListResult(job_id=job_id, runs=[RunView.of(r) for r in rows], total_cost_usd=total)

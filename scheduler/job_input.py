@@ -32,6 +32,7 @@ class JobInput:
     max_attempts: int | None = None
     timeout_seconds: int | None = None
     misfire_grace_seconds: int | None = None
+    max_cost_usd: float | None = None  # spending cap over all runs; exceeded -> BLOCKED
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from scheduler.validation import (
     CheckedSchedule,
     Limits,
     check_action,
+    check_cost,
     check_end_condition,
     check_positive,
     check_schedule,
@@ -144,6 +145,7 @@ class JobService:
             or self.limits.default_max_attempts,
             "timeout_seconds": check_positive("timeout_seconds", data.timeout_seconds, 1, 86_400)
             or self.limits.default_timeout_seconds,
+            "max_cost_usd": check_cost(data.max_cost_usd),
             "chat_id": check_text("chat_id", data.chat_id, 200, required=False),
             **dict(zip(("webhook_url", "webhook_secret"),
                        check_webhook(data.webhook_url, data.webhook_secret, self.limits.fetch_allow), strict=True)),
@@ -337,6 +339,7 @@ def _merge_input(job: Job, patch: JobPatch) -> JobInput:
         "depends_on": job.depends_on, "chat_id": job.chat_id, "webhook_url": job.webhook_url,
         "webhook_secret": job.webhook_secret, "idempotency_key": None, "max_attempts": job.max_attempts,
         "timeout_seconds": job.timeout_seconds, "misfire_grace_seconds": job.misfire_grace_seconds,
+        "max_cost_usd": job.max_cost_usd,
     }
     if not keep_kind and "job_type" not in values and job.job_type == JobType.ONGOING:
         base["job_type"] = JobType.ONGOING.value

@@ -73,6 +73,15 @@ def parse_time(field: str, value: str | None, tz_name: str) -> datetime | None:
     return parsed.astimezone(zone("UTC"))
 
 
+def check_cost(value: float | None) -> float | None:
+    """max_cost_usd: a positive amount of US dollars, or None for no limit."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1_000_000:
+        raise InvalidArgument("max_cost_usd", "a positive number of US dollars (at most 1000000)", value)
+    return float(value)
+
+
 def check_positive(field: str, value: int | None, minimum: int = 1, maximum: int | None = None) -> int | None:
     if value is None:
         return None

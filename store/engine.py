@@ -17,6 +17,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.schema_additions import add_missing_columns
+from store.search_keyword import ensure_keyword_index
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -76,3 +78,5 @@ def ensure_schema(engine: Engine) -> None:
     revision (see README, "Schema and migrations").
     """
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)  # columns newer than an existing database file
+    ensure_keyword_index(engine)

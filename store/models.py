@@ -28,6 +28,7 @@ class Job(SQLModel, table=True):
         Index("ix_jobs_owner_created", "owner", "created_at"),
         Index("ix_jobs_due", "status", "next_run_at"),
         Index("ix_jobs_lease", "status", "lease_until"),
+        Index("ix_jobs_updated", "updated_at"),  # the search index's change feed
     )
 
     id: str = Field(primary_key=True, max_length=16)

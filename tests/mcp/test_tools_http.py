@@ -79,7 +79,7 @@ async def test_lifecycle_over_http(as_owner: ClientFactory) -> None:
         text = error(await client.call_tool("job_update", {"job_id": job["id"], "title": "again"}))
         assert text.startswith("conflict:") and "CANCELLED" in text
         runs = data(await client.call_tool("job_runs", {"job_id": job["id"]}))
-        assert runs == {"job_id": job["id"], "runs": []}
+        assert runs == {"job_id": job["id"], "runs": [], "total_cost_usd": 0.0}
 
 
 async def test_idempotent_create_over_http(as_owner: ClientFactory) -> None:
