@@ -22,7 +22,8 @@ from scheduler.runner import Runner, default_actions
 from store.claims import ClaimStore
 from store.engine import is_sqlite
 from store.models import Job
-from store.runs import OutboxHook, RunStore
+from store.run_types import Outbox
+from store.runs import RunStore
 
 
 def node_id(explicit: str | None) -> str:
@@ -30,7 +31,7 @@ def node_id(explicit: str | None) -> str:
 
 
 def attach_engine(state: AppState, actions: Mapping[str, Action] | None = None,
-                  outbox: OutboxHook | None = None) -> EngineLoop:
+                  outbox: Outbox | None = None) -> EngineLoop:
     """Create the engine for `state`, start/stop it with the server, re-arm it on every job change."""
     settings = state.settings
     worker = node_id(settings.node_id)
@@ -38,7 +39,7 @@ def attach_engine(state: AppState, actions: Mapping[str, Action] | None = None,
     config = EngineConfig(worker=worker, max_concurrent_runs=settings.max_concurrent_runs, lease_s=lease_s,
                           recover_every_s=min(5.0, lease_s / 2), safety_interval_s=min(10.0, lease_s),
                           shutdown_grace_s=float(settings.shutdown_grace_seconds))
-    claims, runs = ClaimStore(state.repo), RunStore(state.repo, outbox=outbox)
+    claims, runs = ClaimStore(state.repo, outbox=outbox), RunStore(state.repo, outbox=outbox)
     runner = Runner(claims=claims, runs=runs, clock=state.clock, worker=worker,
                     actions=dict(actions) if actions else default_actions(state.extras.get("agent_action")),
                     lease_s=lease_s, followup=_followup(state))

@@ -96,6 +96,19 @@ class FireTime(PublicModel):
     local: str
 
 
+class DeliveryView(PublicModel):
+    kind: str = Field(description="inbox or webhook")
+    status: str = Field(description="inbox: ready; webhook: pending, sending, delivered or failed")
+    attempts: int
+    last_error: str | None = None
+    delivered_at: str | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> DeliveryView:
+        return cls(kind=row.kind, status=row.status, attempts=row.attempts, last_error=row.last_error,
+                   delivered_at=_iso(row.delivered_at))
+
+
 class RunView(PublicModel):
     id: str
     job_id: str
@@ -114,10 +127,13 @@ class RunView(PublicModel):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float
+    deliveries: list[DeliveryView] = Field(default_factory=list,
+                                           description="Where this run's message went, and whether it arrived")
 
     @classmethod
-    def of(cls, run: JobRun) -> RunView:
+    def of(cls, run: JobRun, deliveries: list[Any] | None = None) -> RunView:
         return cls(
+            deliveries=[DeliveryView.of(d) for d in deliveries or []],
             id=run.id, job_id=run.job_id, attempt=run.attempt, scheduled_for=_iso(run.scheduled_for),
             started_at=_iso(run.started_at), finished_at=_iso(run.finished_at), outcome=run.outcome,
             verdict=run.verdict, summary=run.summary, output=run.output, error=run.error, worker=run.worker,

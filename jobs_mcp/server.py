@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent
+from pydantic import AnyUrl
 from starlette.types import ASGIApp
 
 from jobs_mcp.config import Settings
+from jobs_mcp.delivery_setup import install_delivery
 from jobs_mcp.engine_wiring import attach_engine
 from jobs_mcp.errors import error_text
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
-from jobs_mcp.llm_setup import install_llm
+from jobs_mcp.llm_setup import fetch_allow_list, install_llm
 from jobs_mcp.search_setup import install_search
 from jobs_mcp.state import AppState
+from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource
 from jobs_mcp.tools_jobs import register_job_tools
 from jobs_mcp.tools_schedule import register_schedule_tools
 from scheduler.actions import Action
@@ -53,6 +57,14 @@ class JobsServer(MCPServer[AppState]):
             return CallToolResult(content=[TextContent(type="text", text=error_text(exc, tool=name))],
                                   is_error=True)
 
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[AppState, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        if str(uri) == INBOX_URI and context is not None:
+            text = await read_inbox_resource(context)
+            return [ReadResourceContents(content=text, mime_type="application/json")]
+        return await super().read_resource(uri, context)
+
 
 def build_state(settings: Settings, clock: Clock | None = None, *, engine: bool | None = None,
                 actions: Mapping[str, Action] | None = None) -> AppState:
@@ -63,13 +75,15 @@ def build_state(settings: Settings, clock: Clock | None = None, *, engine: bool 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     repo = JobRepository(engine)
-    limits = Limits(min_interval_seconds=settings.min_interval_seconds, default_timezone=settings.timezone)
+    limits = Limits(min_interval_seconds=settings.min_interval_seconds, default_timezone=settings.timezone,
+                    fetch_allow=fetch_allow_list(settings))
     service = JobService(repo, clock, limits)
     state = AppState(settings=settings, clock=clock, engine=engine, repo=repo, service=service)
     install_search(state)  # keyword + semantic retrieval tools, the embedder and its background model load
     install_llm(state)  # the agent action (or NoLLMAction without a key) and job_observe_chat
+    outbox = install_delivery(state, dispatch=run_engine)  # inbox, jobs://inbox, signed webhooks
     if run_engine:
-        attach_engine(state, actions)
+        attach_engine(state, actions, outbox=outbox)
     return state
 
 
@@ -87,7 +101,8 @@ def build_server(state: AppState) -> JobsServer:
             for _name, component in reversed(started):
                 await component.stop()
 
-    server = JobsServer("jobs-mcp", instructions=INSTRUCTIONS, version="0.1.0", lifespan=lifespan)
+    server = JobsServer("jobs-mcp", instructions=INSTRUCTIONS, version="0.1.0", lifespan=lifespan,
+                        subscriptions=state.extras.get("subscription_bus"))
     register_job_tools(server)
     register_schedule_tools(server)
     for register in state.extras.get("tool_registrars", []):

@@ -56,11 +56,17 @@ def register_inbox_tools(server: MCPServer[Any]) -> None:
                               state.clock.now())
         return InboxResult(messages=[InboxMessage.of(r) for r in rows])
 
+    # Listed here; read through JobsServer.read_resource, because the SDK gives static
+    # resources no request context, and the inbox is the caller's own.
     @server.resource(INBOX_URI, name="inbox", title="Job inbox", mime_type="application/json",
                      description="Unread messages from your jobs, oldest first (reading does not mark them read; "
                                  "job_inbox does). Subscribe to hear when a message arrives.")
-    async def inbox_resource(ctx: Context) -> str:
-        state = app_state(ctx)
-        rows = await off_loop(state.extras["deliveries"].read_inbox, caller(ctx), None, 200, False,
-                              state.clock.now())
-        return json.dumps({"messages": [InboxMessage.of(r).model_dump() for r in rows]})
+    def inbox_listing() -> str:
+        return json.dumps({"messages": []})
+
+
+async def read_inbox_resource(ctx: Context) -> str:
+    """The caller's unread messages as JSON, without marking them read."""
+    state = app_state(ctx)
+    rows = await off_loop(state.extras["deliveries"].read_inbox, caller(ctx), None, 200, False, state.clock.now())
+    return json.dumps({"messages": [InboxMessage.of(r).model_dump() for r in rows]})

@@ -18,11 +18,12 @@ from jobs_mcp.results import (
     RunView,
     fires_of,
 )
-from jobs_mcp.state import app_state, caller, off_loop
+from jobs_mcp.state import AppState, app_state, caller, off_loop
 from scheduler.job_input import JobInput, JobPatch
 from store.costs import JobCost, job_costs
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
+from store.models import Job
 
 JobTypeName = Literal["ONE_OFF", "SCHEDULED", "RECURRING", "ONGOING"]
 ActionName = Literal["agent", "notify"]
@@ -197,10 +198,8 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         runs: Annotated[int, Field(ge=0, le=100, description="How many recent runs to include")] = 5,
     ) -> JobWithRuns:
         """One job with its most recent runs."""
-        state, owner = app_state(ctx), caller(ctx)
-        job, run_rows = await off_loop(state.service.get_with_runs, owner, job_id, runs)
-        total = (await off_loop(job_costs, state.repo, owner, [job_id])).get(job_id, JobCost()).cost_usd
-        return JobWithRuns(job=JobView.of(job), runs=[RunView.of(r) for r in run_rows], total_cost_usd=total)
+        job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, runs)
+        return JobWithRuns(job=JobView.of(job), runs=run_views, total_cost_usd=total)
 
     @server.tool(annotations=_READ)
     async def job_list(
@@ -220,7 +219,13 @@ def register_job_tools(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_READ)
     async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20) -> RunListResult:
         """A job's runs, newest first: when each was due, started, finished, its outcome and summary."""
-        state, owner = app_state(ctx), caller(ctx)
-        rows = await off_loop(state.service.runs, owner, job_id, limit)
-        total = (await off_loop(job_costs, state.repo, owner, [job_id])).get(job_id, JobCost()).cost_usd
-        return RunListResult(job_id=job_id, runs=[RunView.of(r) for r in rows], total_cost_usd=total)
+        _job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, limit)
+        return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total)
+
+
+def _job_detail(state: AppState, owner: str, job_id: str, runs: int) -> tuple[Job, list[RunView], float]:
+    """The job, its newest runs with their deliveries, and its total cost: one trip off the event loop."""
+    job, run_rows = state.service.get_with_runs(owner, job_id, runs)
+    total = job_costs(state.repo, owner, [job_id]).get(job_id, JobCost()).cost_usd
+    deliveries = state.extras["deliveries"].for_runs(owner, [r.id for r in run_rows]) if run_rows else {}
+    return job, [RunView.of(r, deliveries.get(r.id)) for r in run_rows], total

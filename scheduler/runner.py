@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import anyio.to_thread
@@ -21,10 +21,12 @@ from scheduler.actions import Action, ActionResult, NoLLMAction, NotifyAction, R
 from scheduler.clock import Clock
 from scheduler.finisher import Finisher
 from scheduler.job_input import JobInput
+from scheduler.llm.pricing import cost_exceeded
 from scheduler.retry import RetryPolicy
 from scheduler.verdicts import plan_finish
 from store.claims import ClaimStore
-from store.enums import JobAction, RunOutcome
+from store.costs import job_costs
+from store.enums import JobAction, JobStatus, RunOutcome
 from store.models import Job
 from store.run_types import Claim
 from store.runs import RunStore
@@ -152,11 +154,23 @@ class Runner:
             return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
         return task.result()
 
+    async def _over_budget(self, job: Job, result: ActionResult) -> str | None:
+        """The BLOCKED reason when this run takes the job past its max_cost_usd (DESIGN issue 4, "Cost")."""
+        if job.max_cost_usd is None:
+            return None
+        totals = await anyio.to_thread.run_sync(job_costs, self.runs.repo, job.owner, [job.id])
+        spent = totals[job.id].cost_usd if job.id in totals else 0.0
+        return cost_exceeded(job, spent + result.cost_usd)
+
     async def _finish(self, claim: Claim, result: ActionResult) -> Job | None:
         """Record the run; returns the job as written (status, next fire), or None if nothing was."""
         job = claim.job
+        over_budget = await self._over_budget(job, result)
         for _ in range(FINISH_TRIES):
             finish = plan_finish(job, claim, result, self.clock.now(), self.retry)
+            if over_budget and finish.job.status in (JobStatus.ACTIVE, JobStatus.IN_PROGRESS):
+                finish = replace(finish, job=replace(finish.job, status=JobStatus.BLOCKED, next_run_at=None,
+                                                     last_error=over_budget, reason=over_budget))
             try:
                 answer = await self.finisher.submit(finish)
             except Exception:  # noqa: BLE001  (try again against a fresh row; the lease covers us)

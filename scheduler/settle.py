@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
+
+from sqlalchemy import Connection
 
 from scheduler.dependencies import DependencyState, dependency_state
 from scheduler.job_schedule import resume_fire
@@ -14,7 +17,7 @@ from store.enums import JobStatus
 from store.errors import Conflict, StaleVersion
 from store.models import Job
 from store.repository import JobRepository, Transition
-from store.run_types import ENGINE_ACTOR
+from store.run_types import ENGINE_ACTOR, Outbox
 from store.runs import RunStore
 
 log = logging.getLogger(__name__)
@@ -27,9 +30,14 @@ def engine_dependency_state(deps: Mapping[str, Job]) -> tuple[DependencyState, s
     return dependency_state(deps)
 
 
+def _tell_blocked(outbox: Outbox, reason: str | None, now: datetime, conn: Connection, before: Job) -> None:
+    outbox.job_ended(conn, before, JobStatus.BLOCKED, reason, now)
+
+
 def settle_dependencies(repo: JobRepository, runs: RunStore, now: datetime) -> list[Job]:
     """Move PENDING jobs whose dependencies decided; returns the jobs as written."""
     settled: list[Job] = []
+    outbox = runs.outbox
     for job in runs.pending_jobs():
         deps = repo.get_jobs(job.owner, job.depends_on)
         missing = [d for d in job.depends_on if d not in deps]
@@ -47,9 +55,15 @@ def settle_dependencies(repo: JobRepository, runs: RunStore, now: datetime) -> l
         else:
             changes = {"next_run_at": None, "last_error": why}
             transition = Transition(JobStatus.BLOCKED, ENGINE_ACTOR, why, "settle")
+        also = None
+        if transition.to_status == JobStatus.BLOCKED and outbox is not None:
+            also = partial(_tell_blocked, outbox, transition.reason, now)
         try:
-            settled.append(repo.update_job(job, changes, now=now, transition=transition))
+            settled.append(repo.update_job(job, changes, now=now, transition=transition, also=also))
         except (StaleVersion, Conflict):
             # Changed by its owner meanwhile; the next tick looks again.
             log.debug("dependency settle lost a race", extra={"job_id": job.id})
+            continue
+        if also is not None and outbox is not None:
+            outbox.after_commit()
     return settled

@@ -37,6 +37,7 @@ from store.run_types import (
     Claim,
     FirePlan,
     JobFinish,
+    Outbox,
     event_values,
     insert_rows,
     run_values,
@@ -57,8 +58,19 @@ class ClaimBatch:
 
 
 class ClaimStore:
-    def __init__(self, repo: JobRepository) -> None:
+    def __init__(self, repo: JobRepository, outbox: Outbox | None = None) -> None:
         self.repo = repo
+        self.outbox = outbox
+
+    def _ended(self, conn: Connection, pairs: Sequence[tuple[Job, JobFinish]], now: datetime) -> bool:
+        """Tell the outbox about jobs these writes ended (a missed one-off, attempts used up)."""
+        ended = False
+        if self.outbox is not None:
+            for job, finish in pairs:
+                if finish.status != S(job.status):
+                    self.outbox.job_ended(conn, job, finish.status, finish.reason or finish.last_error, now)
+                    ended = True
+        return ended
 
     def claim_due(
         self, now: datetime, worker: str, limit: int, lease_s: float, plan: Callable[[Job, datetime], FirePlan]
@@ -95,11 +107,14 @@ class ClaimStore:
                 .execution_options(synchronize_session=False)
             ).all()
             jobs = sorted(claimed, key=lambda j: (j.next_run_at, j.id))
-            return self._apply_plans(conn, jobs, now, worker, plan)
+            batch, ended = self._apply_plans(conn, jobs, now, worker, plan)
+        if ended and self.outbox is not None:
+            self.outbox.after_commit()
+        return batch
 
     def _apply_plans(
         self, conn: Connection, jobs: list[Job], now: datetime, worker: str, plan: Callable[[Job, datetime], FirePlan]
-    ) -> ClaimBatch:
+    ) -> tuple[ClaimBatch, bool]:
         claims: list[Claim] = []
         runs: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
@@ -133,9 +148,10 @@ class ClaimStore:
             conn.execute(update(JOBS).where(JOBS.c.id == bindparam("b_id"))
                          .values(next_run_at=bindparam("b_next", type_=JOBS.c.next_run_at.type), attempt=0), moved)
         write_job_finishes(conn, waits, now)
+        ended = self._ended(conn, waits, now)
         insert_rows(conn, RUNS, runs)
         insert_rows(conn, EVENTS, events)
-        return ClaimBatch(claims, len(jobs), missed)
+        return ClaimBatch(claims, len(jobs), missed), ended
 
     def renew_leases(self, worker: str, job_ids: Sequence[str], until: datetime) -> set[str]:
         """Extend the worker's leases; returns the ids still held (IN_PROGRESS, or paused during the run).
@@ -188,7 +204,11 @@ class ClaimStore:
                 .where(RUNS.c.job_id.in_([job.id for job in jobs]), RUNS.c.outcome == RunOutcome.RUNNING.value)
                 .values(outcome=RunOutcome.ABANDONED.value, finished_at=now, error=error)
             )
-            write_job_finishes(conn, [(job, plan(job)) for job in jobs], now)
+            pairs = [(job, plan(job)) for job in jobs]
+            write_job_finishes(conn, pairs, now)
+            ended = self._ended(conn, pairs, now)
+        if ended and self.outbox is not None:
+            self.outbox.after_commit()
         return jobs
 
     def next_due(self) -> datetime | None:

@@ -15,6 +15,7 @@ Contract:
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,9 +46,13 @@ FINAL_WORDS = {
     JobStatus.CANCELLED: "was cancelled",
 }
 
+# A one-off that ran completes with reason "ran": true, but nothing a person needs to read.
+UNINFORMATIVE_REASONS = frozenset({"ran"})
+
 
 def new_delivery_id() -> str:
-    return "dlv_" + secrets.token_hex(8)
+    """Time-ordered (microseconds, then random), so messages written in one instant keep their order."""
+    return f"dlv_{time.time_ns() // 1000:013x}{secrets.token_hex(2)}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,8 @@ def notice_for_run(job: Job, *, run_id: str, to_status: JobStatus, reason: str |
     final = to_status in FINAL_EVENTS and to_status != JobStatus(job.status)
     parts = [run_message] if notify and run_message else []
     if final:
-        outcome = f"Job '{job.title}' {FINAL_WORDS[to_status]}" + (f": {reason}" if reason else ".")
+        said = reason if reason and reason not in UNINFORMATIVE_REASONS else None
+        outcome = f"Job '{job.title}' {FINAL_WORDS[to_status]}" + (f": {said}" if said else ".")
         parts.append(outcome)
     if not parts:
         return None
@@ -211,7 +217,7 @@ class DeliveryStore:
 
 
 class OutboxWriter:
-    """The engine's outbox hook (`store.runs.OutboxHook`): one notice per finished run, in its transaction.
+    """The engine's `store.run_types.Outbox`: one notice per finished run (or system end), in its transaction.
 
     `after_commit` (called by the run store once the batch is committed) tells
     listeners, e.g. the webhook dispatcher and subscribed chat sessions.
@@ -224,7 +230,7 @@ class OutboxWriter:
     def add_listener(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
-    def __call__(self, conn: Connection, job: Job, finish: Finish) -> None:
+    def run_finished(self, conn: Connection, job: Job, finish: Finish) -> None:
         run = finish.run
         notice = notice_for_run(
             job, run_id=finish.run_id, to_status=finish.job.status,
@@ -233,6 +239,13 @@ class OutboxWriter:
             finished_at=run.finished_at,
         )
         self._written += write_notice(conn, job, notice, run.finished_at)
+
+    def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
+                  now: datetime) -> None:
+        """A system transition that ended the job outside a run (dependency failed, fire missed, lease lost)."""
+        notice = notice_for_run(job, run_id=None, to_status=to_status, reason=reason, run_message=None,
+                                notify=False, verdict=None, cost_usd=0.0, finished_at=now)
+        self._written += write_notice(conn, job, notice, now)
 
     def after_commit(self) -> None:
         if not self._written:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, or_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import configure_mappers
@@ -186,12 +186,14 @@ class JobRepository:
         *,
         now: datetime,
         transition: Transition | None = None,
+        also: Callable[[Connection, Job], None] | None = None,
     ) -> Job:
         """Apply `changes` to `job` if its row still has `job.version`.
 
         With `transition`, the status change is checked against the lifecycle
-        table and recorded as an event in the same transaction. Raises
-        StaleVersion if the row moved on since `job` was read.
+        table and recorded as an event in the same transaction; `also(conn, job)`
+        adds rows to that transaction (the outbox). Raises StaleVersion if the
+        row moved on since `job` was read.
         """
         values = dict(changes)
         if transition is not None:
@@ -214,6 +216,9 @@ class JobRepository:
                         to_status=transition.to_status.value, actor=transition.actor, reason=transition.reason,
                     )
                 )
+            if also is not None:
+                session.flush()
+                also(session.connection(), job)
         updated = job.model_copy(update=values)
         return updated
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Row, bindparam, insert, update
 
@@ -176,3 +176,18 @@ def write_job_finishes(conn: Connection, items: Sequence[tuple[Job, JobFinish]],
     if result.rowcount != len(params):
         raise StaleVersion(str(params[0]["b_id"]) if len(params) == 1 else "(batch)")
     insert_rows(conn, EVENTS, events)
+
+
+class Outbox(Protocol):
+    """Where the engine's writes leave messages for the chat (store/outbox.py implements it).
+
+    `run_finished` and `job_ended` run inside the writing transaction, so a message
+    exists exactly when its cause was committed; `after_commit` runs after it.
+    """
+
+    def run_finished(self, conn: Connection, job: Job, finish: Finish) -> None: ...
+
+    def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
+                  now: datetime) -> None: ...
+
+    def after_commit(self) -> None: ...

@@ -14,7 +14,7 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +30,12 @@ from store.run_types import (
     RUNS,
     Finish,
     FinishResult,
+    Outbox,
     insert_rows,
     run_values,
     write_job_finishes,
 )
 
-OutboxHook = Callable[[Connection, Job, Finish], None]
 SKIPPED_SUMMARY = "skipped: the previous run of this job was still running"
 
 _RUN_COLUMNS = ("outcome", "verdict", "summary", "output", "error", "finished_at", "tokens_in", "tokens_out",
@@ -48,7 +48,7 @@ _WRITE_RUN = (
 
 
 class RunStore:
-    def __init__(self, repo: JobRepository, outbox: OutboxHook | None = None) -> None:
+    def __init__(self, repo: JobRepository, outbox: Outbox | None = None) -> None:
         self.repo = repo
         self.outbox = outbox
 
@@ -89,6 +89,8 @@ class RunStore:
                 for i in stale:
                     results[i] = FinishResult(False, current.get(finishes[i].job_id), results[i].run_outcome)
             self._write(conn, applied, now)
+        if applied and self.outbox is not None:
+            self.outbox.after_commit()
         return results
 
     def _write(self, conn: Connection, applied: list[tuple[Job, Finish]], now: datetime) -> None:
@@ -102,7 +104,7 @@ class RunStore:
         insert_rows(conn, RUNS, skipped)
         if self.outbox is not None:
             for job, finish in applied:
-                self.outbox(conn, job, finish)
+                self.outbox.run_finished(conn, job, finish)
 
     # -- what a run reads ---------------------------------------------------------
 

@@ -50,9 +50,9 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(secret: str, fail_with: list[int] | None = None) -> Iterator[Receiver]:
+def running_receiver(secret: str, fail_with: list[int] | None = None, port: int | None = None) -> Iterator[Receiver]:
     receiver = Receiver(secret=secret, fail_with=list(fail_with or []))
     app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
-    with serve_in_thread(app) as base:
+    with serve_in_thread(app, port=port) as base:
         receiver.url = base + "/hook"
         yield receiver

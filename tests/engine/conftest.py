@@ -20,6 +20,7 @@ from store.claims import ClaimStore
 from store.enums import JobStatus
 from store.models import Job, JobRun
 from store.repository import JobRepository
+from store.run_types import Outbox
 from store.runs import RunStore
 
 
@@ -79,9 +80,9 @@ class Engine:
 
 def make_engine(repo: JobRepository, clock: FakeClock, *, worker: str = "node-a", max_runs: int = 8,
                 lease_s: float = 30.0, agent: ScriptedAction | None = None,
-                service: JobService | None = None) -> Engine:
+                service: JobService | None = None, outbox: Outbox | None = None) -> Engine:
     service = service or JobService(repo, clock)
-    claims, runs = ClaimStore(repo), RunStore(repo)
+    claims, runs = ClaimStore(repo, outbox=outbox), RunStore(repo, outbox=outbox)
     agent = agent or ScriptedAction()
     finished: list[Job] = []
     runner = Runner(claims=claims, runs=runs, clock=clock, worker=worker, actions=default_actions(agent),

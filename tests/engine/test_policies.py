@@ -142,3 +142,17 @@ async def test_a_recurring_retry_never_waits_past_the_next_regular_fire(engine: 
     current = engine.job(job.id)
     assert current.next_run_at == first + timedelta(seconds=60)  # backoff 60 s would pass the 12:02 fire
     assert current.attempt == 2
+
+
+async def test_a_job_over_its_cost_limit_is_blocked_with_the_reason(engine: Engine) -> None:
+    job = engine.create(interval_seconds=3600, max_cost_usd=0.05)
+    engine.agent.script = [ActionResult(summary="one", cost_usd=0.03), ActionResult(summary="two", cost_usd=0.03)]
+    engine.clock.set(engine.job(job.id).next_run_at)  # type: ignore[arg-type]
+    await engine.poller.tick_until_idle()
+    assert engine.job(job.id).status == "ACTIVE"  # $0.03 spent, under the limit
+    engine.clock.set(engine.job(job.id).next_run_at)  # type: ignore[arg-type]
+    await engine.poller.tick_until_idle()
+    blocked = engine.job(job.id)
+    assert blocked.status == "BLOCKED" and blocked.next_run_at is None
+    assert "cost limit exceeded" in (blocked.last_error or "") and "0.0600" in (blocked.last_error or "")
+    assert [r.cost_usd for r in engine.run_rows(job.id)] == [0.03, 0.03]  # both runs are recorded

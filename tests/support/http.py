@@ -19,9 +19,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve `app`; yields the base URL (http://host:port). Waits at most 10 s for start-up."""
-    port = free_port()
+def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """Serve `app` (on `port`, or a free one); yields the base URL. Waits at most 10 s for start-up."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
