@@ -1,14 +1,50 @@
-"""The `jobs-mcp` command line. Every flag has a JOBS_MCP_* twin, shown in --help."""
+"""The `jobs-mcp` command line. Every flag has a JOBS_MCP_* (or ANTHROPIC_*) twin, shown in --help."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from jobs_mcp.config import load_settings
 from store.errors import InvalidArgument
+
+# (flag, environment variable, help). A flag wins over its variable; both are read and checked by
+# jobs_mcp.config, so a bad value gets the same message whichever way it came.
+SERVE_FLAGS: list[tuple[str, str, str]] = [
+    ("--host", "JOBS_MCP_HOST", "Address to bind (default 127.0.0.1)"),
+    ("--port", "JOBS_MCP_PORT", "Port (default 7803)"),
+    ("--database-url", "JOBS_MCP_DATABASE_URL", "sqlite:///path or postgresql://... (default: SQLite in the "
+                                                "user data directory)"),
+    ("--timezone", "JOBS_MCP_TIMEZONE", "IANA zone for jobs that name none (default UTC)"),
+    ("--tokens-file", "JOBS_MCP_TOKENS_FILE", "File of 'token owner' lines; bearer tokens become required"),
+    ("--fetch-allow", "JOBS_MCP_FETCH_ALLOW", "Comma-separated hosts, addresses or networks that http_fetch and "
+                                              "webhooks may reach although private"),
+    ("--model", "JOBS_MCP_MODEL", "Model that executes agent jobs"),
+    ("--judge-model", "JOBS_MCP_JUDGE_MODEL", "Model that judges runs"),
+    ("--anthropic-base-url", "ANTHROPIC_BASE_URL", "Any Anthropic-compatible endpoint"),
+    ("--prices-file", "JOBS_MCP_PRICES_FILE", "JSON price table (USD per million tokens) over the defaults"),
+    ("--max-concurrent-runs", "JOBS_MCP_MAX_CONCURRENT_RUNS", "Runs at once on this node (default 8)"),
+    ("--min-interval-seconds", "JOBS_MCP_MIN_INTERVAL_SECONDS", "Shortest interval a job may have (default 60)"),
+    ("--node-id", "JOBS_MCP_NODE_ID", "This node's name in leases (default host-pid)"),
+    ("--lease-seconds", "JOBS_MCP_LEASE_SECONDS", "How long a dead node keeps its runs (default 30)"),
+    ("--shutdown-grace-seconds", "JOBS_MCP_SHUTDOWN_GRACE_SECONDS", "Wait for running runs on SIGTERM (default 10)"),
+    ("--log-level", "JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR (default INFO)"),
+]
+
+
+FLAG_FOR_VARIABLE = {variable: flag for flag, variable, _ in SERVE_FLAGS}
+
+
+def _with_serve_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    for flag, variable, text in reversed(SERVE_FLAGS):
+        command = click.option(flag, variable.lower(), default=None, metavar="VALUE",
+                               help=f"{text} [env {variable}]")(command)
+    return command
 
 
 @click.group()
@@ -19,30 +55,21 @@ def main() -> None:
 @main.command()
 @click.option("--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True,
               help="http: streamable HTTP at /mcp; stdio: for clients that start the server themselves.")
-@click.option("--host", envvar="JOBS_MCP_HOST", default=None, help="Address to bind [env JOBS_MCP_HOST; 127.0.0.1]")
-@click.option("--port", envvar="JOBS_MCP_PORT", type=int, default=None, help="Port [env JOBS_MCP_PORT; 7803]")
-@click.option("--database-url", envvar="JOBS_MCP_DATABASE_URL", default=None,
-              help="sqlite:///path or postgresql://... [env JOBS_MCP_DATABASE_URL; SQLite in the user data dir]")
-@click.option("--timezone", envvar="JOBS_MCP_TIMEZONE", default=None,
-              help="Default IANA zone for jobs that name none [env JOBS_MCP_TIMEZONE; UTC]")
-@click.option("--tokens-file", envvar="JOBS_MCP_TOKENS_FILE", default=None,
-              help="File of 'token owner' lines; required bearer tokens [env JOBS_MCP_TOKENS_FILE]")
-@click.option("--max-concurrent-runs", envvar="JOBS_MCP_MAX_CONCURRENT_RUNS", type=int, default=None,
-              help="Runs at once on this node [env JOBS_MCP_MAX_CONCURRENT_RUNS; 8]")
-@click.option("--min-interval-seconds", envvar="JOBS_MCP_MIN_INTERVAL_SECONDS", type=int, default=None,
-              help="Shortest interval a job may have [env JOBS_MCP_MIN_INTERVAL_SECONDS; 60]")
-@click.option("--log-level", envvar="JOBS_MCP_LOG_LEVEL", default=None, help="[env JOBS_MCP_LOG_LEVEL; INFO]")
-def serve(transport: str, **overrides: object) -> None:
+@_with_serve_flags
+def serve(transport: str, **flags: str | None) -> None:
     """Start the server (HTTP on 127.0.0.1:7803 by default)."""
     from jobs_mcp.runtime import run_server
 
+    environ = dict(os.environ)
+    environ.update({name.upper(): value for name, value in flags.items() if value is not None})
     try:
-        settings = load_settings().with_overrides(**overrides)
+        settings = load_settings(environ)
+        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        run_server(settings, transport)
     except InvalidArgument as exc:
-        raise click.UsageError(exc.message) from exc
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    run_server(settings, transport)
+        flag = FLAG_FOR_VARIABLE.get(exc.field)
+        raise click.UsageError(f"{flag} / {exc.message}" if flag else exc.message) from exc
 
 
 if __name__ == "__main__":

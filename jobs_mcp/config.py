@@ -97,7 +97,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is not None and raw.strip() != "":
             values[name] = _parse(variable, kind, raw.strip())
     settings = Settings(**values)
+    from scheduler.net_guard import AllowList
     from scheduler.timezones import zone
+
+    try:
+        AllowList.parse(settings.fetch_allow)
+    except ValueError as exc:
+        raise InvalidArgument("JOBS_MCP_FETCH_ALLOW", "comma-separated host names, addresses or CIDR networks",
+                              ",".join(settings.fetch_allow), reason=str(exc)) from exc
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise InvalidArgument("JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL", settings.log_level)
 
     try:
         zone(settings.timezone)

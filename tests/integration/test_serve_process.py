@@ -45,7 +45,8 @@ async def test_serve_over_stdio(tmp_path: Path) -> None:
 def test_help_shows_every_flag_with_its_variable() -> None:
     out = subprocess.run([JOBS_MCP, "serve", "--help"], capture_output=True, text=True, check=True).stdout
     for variable in ("JOBS_MCP_HOST", "JOBS_MCP_PORT", "JOBS_MCP_DATABASE_URL", "JOBS_MCP_TIMEZONE",
-                     "JOBS_MCP_TOKENS_FILE", "JOBS_MCP_MAX_CONCURRENT_RUNS", "JOBS_MCP_MIN_INTERVAL_SECONDS"):
+                     "JOBS_MCP_TOKENS_FILE", "JOBS_MCP_FETCH_ALLOW", "JOBS_MCP_MODEL", "JOBS_MCP_JUDGE_MODEL",
+                     "ANTHROPIC_BASE_URL", "JOBS_MCP_MAX_CONCURRENT_RUNS", "JOBS_MCP_MIN_INTERVAL_SECONDS"):
         assert variable in out
 
 
@@ -54,3 +55,6 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
     done = subprocess.run([JOBS_MCP, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "JOBS_MCP_TIMEZONE" in done.stderr and "Traceback" not in done.stderr
+    flag = subprocess.run([JOBS_MCP, "serve", "--fetch-allow", "10.0.0.0/33"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert flag.returncode != 0 and "--fetch-allow" in flag.stderr and "Traceback" not in flag.stderr
