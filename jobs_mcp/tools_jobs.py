@@ -226,6 +226,9 @@ def register_job_tools(server: MCPServer[Any]) -> None:
 def _job_detail(state: AppState, owner: str, job_id: str, runs: int) -> tuple[Job, list[RunView], float]:
     """The job, its newest runs with their deliveries, and its total cost: one trip off the event loop."""
     job, run_rows = state.service.get_with_runs(owner, job_id, runs)
-    total = job_costs(state.repo, owner, [job_id]).get(job_id, JobCost()).cost_usd
+    if runs > 0 and len(run_rows) < runs:
+        total = sum(r.cost_usd for r in run_rows)  # every run is here: no need to ask the store for the sum
+    else:
+        total = job_costs(state.repo, owner, [job_id]).get(job_id, JobCost()).cost_usd
     deliveries = state.extras["deliveries"].for_runs(owner, [r.id for r in run_rows]) if run_rows else {}
     return job, [RunView.of(r, deliveries.get(r.id)) for r in run_rows], total
