@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -18,8 +19,10 @@ from jobs_mcp.results import (
     RunView,
     fires_of,
 )
+from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import AppState, app_state, caller, off_loop
 from scheduler.job_input import JobInput, JobPatch
+from scheduler.service import CreateOutcome
 from store.costs import JobCost, job_costs
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
@@ -128,7 +131,13 @@ def register_job_tools(server: MCPServer[Any]) -> None:
             idempotency_key=idempotency_key, max_attempts=max_attempts, timeout_seconds=timeout_seconds,
             misfire_grace_seconds=misfire_grace_seconds, max_cost_usd=max_cost_usd,
         )
-        outcome = await off_loop(state.service.create, caller(ctx), data)
+        owner = caller(ctx)
+
+        async def attempt(read: dict[str, Any] | None) -> CreateOutcome:
+            chosen = data if read is None else replace(data, schedule=None, schedule_text=schedule, **read)
+            return await off_loop(state.service.create, owner, chosen)
+
+        outcome = await with_schedule_fallback(state, schedule, timezone, attempt)
         return CreateResult(job=JobView.of(outcome.job), created=outcome.created,
                             next_fires=fires_of(outcome.job, state.clock.now()))
 
@@ -163,7 +172,14 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         """Change a job. Only the fields you send change; a new schedule takes effect from now."""
         sent = {k: v for k, v in locals().items() if k not in ("job_id", "ctx") and v is not None}
         state = app_state(ctx)
-        job = await off_loop(state.service.update, caller(ctx), job_id, JobPatch(sent))
+        owner = caller(ctx)
+
+        async def attempt(read: dict[str, Any] | None) -> Job:
+            values = sent if read is None else {**{k: v for k, v in sent.items() if k != "schedule"},
+                                                "schedule_text": schedule, **read}
+            return await off_loop(state.service.update, owner, job_id, JobPatch(values))
+
+        job = await with_schedule_fallback(state, schedule, timezone, attempt)
         return JobResult(job=JobView.of(job))
 
     @server.tool(annotations=_write(idempotent=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -9,9 +10,11 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from jobs_mcp.results import FireTime, PublicModel
+from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import app_state, off_loop
 from jobs_mcp.tools_jobs import Cron, IntervalDays, IntervalSeconds, JobTypeArg, RunAt, Schedule, TimeZone
 from scheduler.job_input import JobInput
+from scheduler.service import SchedulePlan
 
 
 class PreviewResult(PublicModel):
@@ -49,7 +52,13 @@ def register_schedule_tools(server: MCPServer[Any]) -> None:
         data = JobInput(title="preview", instructions="preview", schedule=schedule, job_type=job_type,
                         run_at=run_at, cron=cron, interval_seconds=interval_seconds, interval_days=interval_days,
                         timezone=timezone)
-        preview = await off_loop(app_state(ctx).service.preview, data, now, count)
+        state = app_state(ctx)
+
+        async def attempt(read: dict[str, Any] | None) -> SchedulePlan:
+            chosen = data if read is None else replace(data, schedule=None, schedule_text=schedule, **read)
+            return await off_loop(state.service.preview, chosen, now, count)
+
+        preview = await with_schedule_fallback(state, schedule, timezone, attempt)
         spec = preview.spec
         return PreviewResult(
             job_type=preview.job_type.value, summary=preview.summary, timezone=preview.timezone,

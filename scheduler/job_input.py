@@ -32,6 +32,8 @@ class JobInput:
     max_attempts: int | None = None
     timeout_seconds: int | None = None
     misfire_grace_seconds: int | None = None
+    # The words behind explicit fields an LLM read from them (kept for the person to see).
+    schedule_text: str | None = None
     max_cost_usd: float | None = None  # spending cap over all runs; exceeded -> BLOCKED
 
 

@@ -177,7 +177,7 @@ def check_schedule(data: JobInput, tz_name: str, now: datetime, limits: Limits) 
         spec = spec.with_anchor(first)
     if first is None and spec.job_type != JobType.ONE_OFF:
         raise InvalidArgument("end_at", "a schedule that fires at least once before end_at", data.end_at)
-    return CheckedSchedule(spec=spec, first_fire=first, schedule_text=data.schedule)
+    return CheckedSchedule(spec=spec, first_fire=first, schedule_text=data.schedule or data.schedule_text)
 
 
 def _spec_from_words(data: JobInput, tz_name: str, now: datetime) -> ScheduleSpec:

@@ -112,6 +112,16 @@ def write_notice(conn: Connection, job: Job, notice: Notice | None, now: datetim
     return len(rows)
 
 
+def _run_notice(job: Job, finish: Finish) -> Notice | None:
+    run = finish.run
+    return notice_for_run(
+        job, run_id=finish.run_id, to_status=finish.job.status,
+        reason=finish.job.reason or finish.job.last_error, run_message=run.message or run.error,
+        notify=run.notify, verdict=run.verdict.value if run.verdict else None, cost_usd=run.cost_usd,
+        finished_at=run.finished_at,
+    )
+
+
 class DeliveryStore:
     def __init__(self, repo: JobRepository) -> None:
         self.repo = repo
@@ -230,15 +240,17 @@ class OutboxWriter:
     def add_listener(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
-    def run_finished(self, conn: Connection, job: Job, finish: Finish) -> None:
-        run = finish.run
-        notice = notice_for_run(
-            job, run_id=finish.run_id, to_status=finish.job.status,
-            reason=finish.job.reason or finish.job.last_error, run_message=run.message or run.error,
-            notify=run.notify, verdict=run.verdict.value if run.verdict else None, cost_usd=run.cost_usd,
-            finished_at=run.finished_at,
-        )
-        self._written += write_notice(conn, job, notice, run.finished_at)
+    def runs_finished(self, conn: Connection, items: Sequence[tuple[Job, Finish]]) -> None:
+        """The notices of a batch of finished runs, as one multi-row insert: a statement per run
+        cost more than the rest of the finish at thousands of runs a second."""
+        rows: list[dict[str, Any]] = []
+        for job, finish in items:
+            notice = _run_notice(job, finish)
+            if notice is not None:
+                rows.extend(notice_rows(job, notice, finish.run.finished_at))
+        if rows:
+            conn.execute(insert(DELIVERIES), rows)
+            self._written += len(rows)
 
     def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
                   now: datetime) -> None:

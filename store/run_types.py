@@ -181,11 +181,12 @@ def write_job_finishes(conn: Connection, items: Sequence[tuple[Job, JobFinish]],
 class Outbox(Protocol):
     """Where the engine's writes leave messages for the chat (store/outbox.py implements it).
 
-    `run_finished` and `job_ended` run inside the writing transaction, so a message
+    `runs_finished` (one call per batch of applied finishes, each with the row it was
+    planned against) and `job_ended` run inside the writing transaction, so a message
     exists exactly when its cause was committed; `after_commit` runs after it.
     """
 
-    def run_finished(self, conn: Connection, job: Job, finish: Finish) -> None: ...
+    def runs_finished(self, conn: Connection, items: Sequence[tuple[Job, Finish]]) -> None: ...
 
     def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
                   now: datetime) -> None: ...

@@ -9,7 +9,7 @@ Contract:
   the caller plans again against it. So a pause or cancel during a run is
   never undone by the run's completion.
 - The outbox hook is the seam where the delivery issue writes its rows: it is
-  called inside the transaction, for applied finishes only.
+  called once per batch inside the transaction, for applied finishes only.
 """
 
 from __future__ import annotations
@@ -103,8 +103,7 @@ class RunStore:
                    for job, finish in applied for fire in finish.skipped]
         insert_rows(conn, RUNS, skipped)
         if self.outbox is not None:
-            for job, finish in applied:
-                self.outbox.run_finished(conn, job, finish)
+            self.outbox.runs_finished(conn, applied)
 
     # -- what a run reads ---------------------------------------------------------
 

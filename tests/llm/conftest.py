@@ -7,7 +7,11 @@ from datetime import datetime
 
 import pytest
 
+from jobs_mcp.config import Settings
+from jobs_mcp.server import JobsServer, build_server, build_state
+from jobs_mcp.state import AppState
 from scheduler.actions import RunContext
+from scheduler.clock import FakeClock
 from scheduler.llm.client import LLM, LLMConfig
 from scheduler.net_guard import AllowList
 from store.models import Job
@@ -38,3 +42,18 @@ def llm(fake_api: FakeMessagesAPI) -> LLM:
 def context_for(job: Job, now: datetime, *, run_number: int = 1, **extra: object) -> RunContext:
     return RunContext(job=job, run_id=f"run_test_{run_number}", run_number=run_number, attempt=1,
                       scheduled_for=job.next_run_at or now, now=now, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def llm_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[AppState]:
+    settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
+                        anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
+                        model="claude-sonnet-4-6", judge_model="claude-haiku-4-5")
+    state = build_state(settings, clock)
+    yield state
+    state.engine.dispose()
+
+
+@pytest.fixture
+def llm_server(llm_state: AppState) -> JobsServer:
+    return build_server(llm_state)

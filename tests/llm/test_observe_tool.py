@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from mcp import Client
 
 from jobs_mcp.config import Settings
@@ -16,21 +14,6 @@ from scheduler.job_input import JobInput
 from store.models import Job
 from tests.llm.fake_api import FakeMessagesAPI, observation
 from tests.mcp.test_tools_http import data, error
-
-
-@pytest.fixture
-def llm_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[AppState]:
-    settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
-                        anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
-                        model="claude-sonnet-4-6", judge_model="claude-haiku-4-5")
-    state = build_state(settings, clock)
-    yield state
-    state.engine.dispose()
-
-
-@pytest.fixture
-def llm_server(llm_state: AppState) -> JobsServer:
-    return build_server(llm_state)
 
 
 def ongoing(state: AppState, title: str, end_condition: str, chat_id: str = "chat-1", owner: str = "local") -> Job:

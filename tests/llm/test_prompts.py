@@ -30,6 +30,8 @@ def sample_values() -> dict[str, dict[str, object]]:
     return {
         "execute": execute_values(context),
         "judge": judge_values(context, "checked", "No flight yet", "prices: 410, 380"),
+        "schedule": {"text": "every other full moon", "timezone": job.timezone, "now_local": values["now_local"],
+                     "examples": "'every Monday at 9am'"},
         "observe": {"job_id": job.id, "title": job.title, "instructions": job.instructions,
                     "end_condition": values["end_condition"], "timezone": job.timezone,
                     "now_local": values["now_local"], "chat_message": "I booked it!"},

@@ -1,0 +1,61 @@
+"""Fallback for plain-words schedules the grammar cannot read: ask the model for the explicit fields.
+
+The answer is never trusted as is: the caller validates and previews it with the same
+code as explicit fields, and without an LLM (or with an unsure model) the grammar's
+error stands.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import anthropic
+
+from scheduler.llm.client import LLM
+from scheduler.llm.judge import tool_input
+from scheduler.llm.pricing import Usage
+from scheduler.llm.prompts import render
+from scheduler.phrases import EXAMPLES
+from scheduler.timezones import zone
+
+log = logging.getLogger(__name__)
+TOOL_NAME = "explicit_schedule"
+FIELDS = ("job_type", "run_at", "cron", "interval_seconds", "interval_days")
+TOOL = {
+    "name": TOOL_NAME,
+    "description": "The explicit schedule fields for the person's words.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "understood": {"type": "boolean", "description": "false if the words are not a schedule or unclear"},
+            "job_type": {"type": "string", "enum": ["ONE_OFF", "SCHEDULED", "RECURRING"]},
+            "run_at": {"type": "string", "description": "ONE_OFF: local ISO 8601 time without offset"},
+            "cron": {"type": "string", "description": "SCHEDULED: 5-field cron line in the time zone"},
+            "interval_seconds": {"type": "integer", "minimum": 1},
+            "interval_days": {"type": "integer", "minimum": 1},
+        },
+        "required": ["understood"],
+    },
+}
+
+
+async def translate_schedule(llm: LLM, text: str, tz_name: str, now: datetime) -> tuple[dict[str, Any] | None,
+                                                                                         Usage]:
+    """The explicit fields the model reads in `text`, or None when it is unsure or unreachable."""
+    usage = Usage()
+    system = render("schedule", text=text, timezone=tz_name, examples=EXAMPLES,
+                    now_local=now.astimezone(zone(tz_name)).strftime("%A %Y-%m-%d %H:%M (%z)"))
+    try:
+        reply = await llm.create(usage, model=llm.config.judge_model, max_tokens=300, system=system,
+                                 messages=[{"role": "user", "content": text}], tools=[TOOL],
+                                 tool_choice={"type": "tool", "name": TOOL_NAME})
+    except anthropic.AnthropicError as exc:
+        log.warning("schedule fallback: the LLM call failed: %s", type(exc).__name__)
+        return None, usage
+    answer = tool_input(reply.content, TOOL_NAME)
+    if not isinstance(answer, dict) or answer.get("understood") is not True:
+        return None, usage
+    fields = {name: answer[name] for name in FIELDS if answer.get(name) not in (None, "")}
+    return (fields or None), usage
