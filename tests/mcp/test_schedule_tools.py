@@ -44,8 +44,8 @@ async def test_preview_one_off_lists_exactly_one_fire(server: JobsServer) -> Non
     assert [f["local"] for f in result["fires"]] == ["2026-11-25T17:00:00+09:00"]
 
 
-@pytest.mark.parametrize("phrase", ["every blue moon", "whenever a fresh week begins, first thing", "on February 30 at 9am", "at 25:00", "every 0 minutes",
-                                    "yesterday at 5pm"])
+@pytest.mark.parametrize("phrase", ["every blue moon", "whenever a fresh week begins, first thing",
+                                    "on February 30 at 9am", "at 25:00", "every 0 minutes", "yesterday at 5pm"])
 async def test_preview_refuses_what_is_not_a_schedule(server: JobsServer, phrase: str) -> None:
     text = error(await call(server, "schedule_preview", {"schedule": phrase}))
     assert text.startswith("invalid_argument: schedule:"), text
