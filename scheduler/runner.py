@@ -1,8 +1,10 @@
 """Runs claimed jobs: context -> action -> result -> verdict, with timeout, cancel and heartbeat.
 
-One asyncio task per run. The action runs in a task of its own, so a timeout,
-a job_cancel or a shutdown stops the action while the run still records what
-happened. The finish is planned against the claimed row; if the store says the
+One asyncio task per run. The action is awaited inside it under
+`asyncio.timeout`; a job_cancel or a shutdown cancels the run task only while
+it is inside the action, and the run takes that cancellation back (`uncancel`)
+to record what happened. (A task per action cost more CPU than the rest of a
+no-op run.) The finish is planned against the claimed row; if the store says the
 row moved on (pause, cancel, update), it is planned again against the row as
 it is now, so a pause or cancel is never undone.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import anyio.to_thread
@@ -45,10 +47,10 @@ def default_actions(agent: Action | None = None) -> dict[str, Action]:
 class RunHandle:
     claim: Claim
     task: asyncio.Task[None] | None = None
-    action_task: asyncio.Future[ActionResult] | None = None
     stop_reason: str | None = None
     release: bool = False  # shutdown: give the lease back instead of recording a result
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    in_action: bool = False  # the task may be cancelled only while it awaits the action
+    cancel_sent: bool = False  # stop_run cancelled the task: the run must uncancel it
 
 
 class Runner:
@@ -79,13 +81,14 @@ class Runner:
         if handle is None or handle.stop_reason is not None:
             return
         handle.stop_reason, handle.release = reason, release
-        if handle.action_task is not None:
-            handle.action_task.cancel()
+        if handle.in_action and handle.task is not None:
+            handle.cancel_sent = True
+            handle.task.cancel()
 
     async def drain(self) -> None:
         """Wait until every started run has finished (recorded or released)."""
         while self.running:
-            await asyncio.gather(*(h.done.wait() for h in list(self.running.values())))
+            await asyncio.wait([h.task for h in list(self.running.values()) if h.task is not None])
 
     async def heartbeat(self, now: datetime | None = None) -> None:
         """Renew this node's leases; a run whose job was cancelled or taken away is stopped."""
@@ -112,7 +115,6 @@ class Runner:
             written = None if handle.release else await self._finish(claim, result)
         finally:
             self.running.pop(claim.job.id, None)
-            handle.done.set()
         # After the slot is free, so a woken poller can fill it.
         if written is not None and self.on_finished:
             self.on_finished(written)
@@ -132,27 +134,47 @@ class Runner:
 
     async def _execute(self, handle: RunHandle, context: RunContext) -> ActionResult:
         job = context.job
+        if handle.stop_reason is not None:  # stopped before the action began: it never runs
+            return _stopped(handle.stop_reason)
         action = self.actions.get(job.action) or self.actions[JobAction.AGENT.value]
-        task = asyncio.ensure_future(action(context))
-        handle.action_task = task
-        if handle.stop_reason is not None:
-            task.cancel()
-        timeout_s = job.timeout_seconds * self.timeout_scale
-        done, _ = await asyncio.wait({task}, timeout=timeout_s)
-        if not done:
-            task.cancel()
-            await asyncio.wait({task})
-            return ActionResult(outcome=RunOutcome.TIMED_OUT, error=f"timed out after {job.timeout_seconds} s",
-                                summary="timed out")
-        if task.cancelled():
-            reason = handle.stop_reason or "cancelled"
-            return ActionResult(outcome=RunOutcome.CANCELLED, error=reason, summary="stopped: " + reason,
-                                retryable=False, notify=False)
-        exc = task.exception()
-        if exc is not None:
-            log.warning("action raised", exc_info=exc, extra={"job_id": job.id, "run_id": context.run_id})
-            return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
-        return task.result()
+        deadline = asyncio.timeout(job.timeout_seconds * self.timeout_scale)
+        handle.in_action = True
+        try:
+            async with deadline:
+                result = await action(context)
+        except asyncio.CancelledError:
+            if not self._take_back_cancel(handle):
+                raise  # not ours (the loop is shutting down): let the task end cancelled
+            return _stopped(handle.stop_reason or "cancelled")
+        except TimeoutError as exc:
+            self._take_back_cancel(handle)
+            if deadline.expired():
+                return _timed_out(job.timeout_seconds)
+            return self._raised(context, exc)  # the action's own TimeoutError is a failure like any other
+        except Exception as exc:  # noqa: BLE001  (an action that raises makes a failed run)
+            self._take_back_cancel(handle)
+            return self._raised(context, exc)
+        finally:
+            handle.in_action = False
+        if self._take_back_cancel(handle):
+            return _stopped(handle.stop_reason or "cancelled")  # the action swallowed the cancel: still stopped
+        # An action that swallowed the timeout's cancel and returned anyway still ran out of time.
+        return _timed_out(job.timeout_seconds) if deadline.expired() else result
+
+    @staticmethod
+    def _take_back_cancel(handle: RunHandle) -> bool:
+        """Undo stop_run's cancel request, so the finish can await normally; True if there was one."""
+        if not handle.cancel_sent:
+            return False
+        handle.cancel_sent = False
+        if handle.task is not None:
+            handle.task.uncancel()
+        return True
+
+    @staticmethod
+    def _raised(context: RunContext, exc: BaseException) -> ActionResult:
+        log.warning("action raised", exc_info=exc, extra={"job_id": context.job.id, "run_id": context.run_id})
+        return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
 
     async def _over_budget(self, job: Job, result: ActionResult) -> str | None:
         """The BLOCKED reason when this run takes the job past its max_cost_usd (DESIGN issue 4, "Cost")."""
@@ -188,3 +210,13 @@ class Runner:
         log.error("run result not recorded after %d tries", FINISH_TRIES,
                   extra={"job_id": job.id, "run_id": claim.run_id})
         return None
+
+
+def _stopped(reason: str) -> ActionResult:
+    return ActionResult(outcome=RunOutcome.CANCELLED, error=reason, summary="stopped: " + reason,
+                        retryable=False, notify=False)
+
+
+def _timed_out(timeout_seconds: float) -> ActionResult:
+    return ActionResult(outcome=RunOutcome.TIMED_OUT, error=f"timed out after {timeout_seconds} s",
+                        summary="timed out")

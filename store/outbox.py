@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
+from store.bulk import insert_many
 from store.engine import is_sqlite
 from store.enums import JobStatus
 from store.models import Delivery, Job, JobRun
@@ -248,9 +249,8 @@ class OutboxWriter:
             notice = _run_notice(job, finish)
             if notice is not None:
                 rows.extend(notice_rows(job, notice, finish.run.finished_at))
-        if rows:
-            conn.execute(insert(DELIVERIES), rows)
-            self._written += len(rows)
+        insert_many(conn, DELIVERIES, rows)
+        self._written += len(rows)
 
     def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
                   now: datetime) -> None:

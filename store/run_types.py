@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, bindparam, insert, update
+from sqlalchemy import Connection, Row, bindparam, update
 
+from store.bulk import execute_many, insert_many
 from store.enums import JobStatus, RunOutcome, Verdict
 from store.errors import StaleVersion
 from store.lifecycle import check_transition
@@ -138,8 +139,7 @@ def event_values(job: Job, to_status: JobStatus, now: datetime, actor: str, reas
 
 
 def insert_rows(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(table), list(rows))
+    insert_many(conn, table, rows)
 
 
 _FINISH_COLUMNS = ("status", "next_run_at", "run_count", "attempt", "last_run_at", "last_error", "state",
@@ -172,8 +172,7 @@ def write_job_finishes(conn: Connection, items: Sequence[tuple[Job, JobFinish]],
                        "b_state": finish.state, "b_claimed_by": None, "b_lease_until": None, "b_updated_at": now})
     if not params:
         return
-    result = conn.execute(_WRITE_FINISH, params)
-    if result.rowcount != len(params):
+    if execute_many(conn, _WRITE_FINISH, params) != len(params):
         raise StaleVersion(str(params[0]["b_id"]) if len(params) == 1 else "(batch)")
     insert_rows(conn, EVENTS, events)
 

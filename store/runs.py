@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 from sqlmodel import col
 
+from store.bulk import execute_many
 from store.enums import JobStatus, RunOutcome
 from store.ids import new_run_id
 from store.models import Job
@@ -97,7 +98,7 @@ class RunStore:
         if not applied:
             return
         write_job_finishes(conn, [(job, finish.job) for job, finish in applied], now)
-        conn.execute(_WRITE_RUN, [_run_params(finish) for _job, finish in applied])
+        execute_many(conn, _WRITE_RUN, [_run_params(finish) for _job, finish in applied])
         skipped = [run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.SKIPPED, now=now,
                               summary=SKIPPED_SUMMARY)
                    for job, finish in applied for fire in finish.skipped]
