@@ -91,6 +91,28 @@ class JobView(PublicModel):
         )
 
 
+class JobBrief(PublicModel):
+    """A job as a search hit: enough to recognise it; job_retrieval_by_id gives the rest."""
+
+    id: str
+    title: str
+    status: str
+    job_type: str
+    action: str
+    schedule_summary: str
+    next_run_at: str | None = None
+    next_run_local: str | None = None
+    chat_id: str | None = None
+    last_run_at: str | None = None
+
+    @classmethod
+    def of(cls, job: Job) -> JobBrief:
+        return cls(id=job.id, title=job.title, status=job.status, job_type=job.job_type, action=job.action,
+                   schedule_summary=summary_of(job), next_run_at=_iso(job.next_run_at),
+                   next_run_local=local_iso(job.next_run_at, job.timezone), chat_id=job.chat_id,
+                   last_run_at=_iso(job.last_run_at))
+
+
 class FireTime(PublicModel):
     utc: str
     local: str

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from jobs_mcp.results import JobView
+from jobs_mcp.results import JobBrief, PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
 from jobs_mcp.tools_jobs import Filter, parse_filter
 from scheduler.search.service import SearchHit, SearchService
@@ -26,14 +26,16 @@ SearchFilter = Annotated[Filter, Field(
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-class ScoredJob(BaseModel):
-    job: JobView
+class ScoredJob(PublicModel):
+    # Brief on purpose: a ranked list is for recognising the job; every field of ten full jobs
+    # would triple the answer (and its validation on the client) for nothing.
+    job: JobBrief
     score: float = Field(description="Relevance, higher is better; comparable within one result only")
     similarity: float | None = Field(None, description="Cosine similarity of meaning (-1..1), if computed")
     keyword_score: float | None = Field(None, description="Keyword relevance (bm25 / ts_rank), if it matched")
 
 
-class SearchResult(BaseModel):
+class SearchResult(PublicModel):
     jobs: list[ScoredJob] = Field(description="Best match first")
     mode: str = Field(description="hybrid (meaning + words), vector, or keyword")
 
@@ -43,7 +45,7 @@ def _search(ctx: Context) -> SearchService:
 
 
 def _scored(hits: list[SearchHit]) -> list[ScoredJob]:
-    return [ScoredJob(job=JobView.of(h.job), score=round(h.score, 6),
+    return [ScoredJob(job=JobBrief.of(h.job), score=round(h.score, 6),
                       similarity=None if h.similarity is None else round(h.similarity, 6),
                       keyword_score=None if h.keyword_score is None else round(h.keyword_score, 6))
             for h in hits]

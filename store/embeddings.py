@@ -83,8 +83,8 @@ class EmbeddingStore:
         with self._read_engine.connect() as conn:
             return [str(r[0]) for r in conn.execute(stmt).all()]
 
-    def changed_since(self, since: datetime | None, limit: int = 5000) -> list[JobChange]:
-        """Jobs written at or after `since` (by any writer on any node), oldest change first.
+    def changed_since(self, since: datetime | None, limit: int = 5000, *, strict: bool = False) -> list[JobChange]:
+        """Jobs written at or after `since` (after it, if `strict`), by any writer on any node, oldest first.
 
         With `since` None, only the newest change (a starting watermark).
         """
@@ -92,7 +92,8 @@ class EmbeddingStore:
         if since is None:
             stmt = stmt.order_by(col(Job.updated_at).desc()).limit(1)
         else:
-            stmt = stmt.where(col(Job.updated_at) >= since).order_by(col(Job.updated_at)).limit(limit)
+            newer = col(Job.updated_at) > since if strict else col(Job.updated_at) >= since
+            stmt = stmt.where(newer).order_by(col(Job.updated_at)).limit(limit)
         with self._read_engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return [JobChange(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]

@@ -136,11 +136,15 @@ class JobRepository:
         """The owner's jobs among `job_ids`, by id; missing or foreign ids are absent."""
         if not job_ids:
             return {}
-        with self.read() as session:
-            # Looked up by primary key, owner checked here: with `owner = ?` in SQL, SQLite picks the
-            # owner index and scans all of a large owner's rows (11 ms at 10,000 jobs instead of 0.3).
-            rows = session.exec(select(Job).where(col(Job.id).in_(list(job_ids)))).all()
-        return {job.id: job for job in rows if job.owner == owner}
+        # Looked up by primary key, owner checked here: with `owner = ?` in SQL, SQLite picks the
+        # owner index and scans all of a large owner's rows (11 ms at 10,000 jobs instead of 0.3).
+        # Core rows, not ORM: search re-reads its hits through here on every query.
+        try:
+            with self._read_engine.connect() as conn:
+                rows = conn.execute(_JOBS_BY_IDS, {"job_ids": list(job_ids)}).mappings().all()
+        except OperationalError as exc:
+            raise StoreUnavailable("the job store is unavailable, try again") from exc
+        return {row["id"]: Job.model_construct(**row) for row in rows if row["owner"] == owner}
 
     def dependency_edges(self, owner: str) -> dict[str, list[str]]:
         """job id -> the ids it depends on, for every job of the owner that has dependencies."""
@@ -246,6 +250,7 @@ _JOBS = Job.__table__  # type: ignore[attr-defined]
 _RUNS = JobRun.__table__  # type: ignore[attr-defined]
 # Built once: the hot reads skip statement construction on every call.
 _JOB_BY_ID = sa_select(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.owner == bindparam("owner"))
+_JOBS_BY_IDS = sa_select(_JOBS).where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True)))
 _RECENT_RUNS = (
     sa_select(_RUNS)
     .where(_RUNS.c.job_id == bindparam("job_id"), _RUNS.c.owner == bindparam("owner"))

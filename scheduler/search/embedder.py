@@ -117,23 +117,30 @@ class Embedder:
                 if not self.index.loaded(owner):
                     self._load_owner(owner)
         with self._work_lock:
-            self.sync()
+            self.sync(overlap=False)
         self.drain(max_jobs=SEARCH_DRAIN_MAX)
 
-    def sync(self) -> int:
+    def sync(self, *, overlap: bool = True) -> int:
         """Follow writes that did not pass through this process's JobService listener.
 
         The engine moves statuses itself (IN_PROGRESS, COMPLETED, FAILED...) and other
         nodes create and edit jobs: their rows' `updated_at` moves, so a short, indexed
         read keeps status/type filters true and queues jobs that have no vector here.
+        A search reads only what is newer than the watermark (usually nothing); the
+        worker's pass also re-reads a short window behind it, for commits that landed
+        out of `updated_at` order.
         """
         if not self._watermark_set:
             newest = self.store.changed_since(None)
             self._watermark = newest[0].updated_at if newest else None
             self._watermark_set = True
             return 0
-        since = self._watermark - SYNC_OVERLAP if self._watermark else EPOCH
-        changes = self.store.changed_since(since)
+        if self._watermark is None:
+            changes = self.store.changed_since(EPOCH)
+        elif overlap:
+            changes = self.store.changed_since(self._watermark - SYNC_OVERLAP)
+        else:
+            changes = self.store.changed_since(self._watermark, strict=True)
         missing = []
         for change in changes:
             if self.index.set_labels(change.owner, change.job_id, change.status, change.job_type) is False:
