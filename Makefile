@@ -36,3 +36,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/tool_latency.py
 	$(BIN)/python bench/lateness.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/retrieval_quality.py
+	$(BIN)/python bench/search_latency.py
