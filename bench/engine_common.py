@@ -90,3 +90,9 @@ def soon(seconds: float) -> datetime:
 
 __all__ = ["database", "have_postgres", "open_store", "insert_jobs", "start_nodes", "succeeded", "percentile",
            "soon", "rows", "statistics"]
+
+
+def as_datetime(value: object) -> datetime:
+    """A timestamp column as an aware UTC datetime (SQLite hands back text, PostgreSQL naive or aware values)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -15,7 +15,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine_common import database, have_postgres, insert_jobs, open_store, percentile, rows, start_nodes, succeeded
+from engine_common import (
+    as_datetime,
+    database,
+    have_postgres,
+    insert_jobs,
+    open_store,
+    percentile,
+    rows,
+    start_nodes,
+    succeeded,
+)
 
 LEAD_S = 15.0
 
@@ -35,15 +45,11 @@ def measure(kind: str, nodes: int, jobs: int, spread_s: float) -> None:
             for node in started:
                 node.terminate()
         pairs = rows(engine, "SELECT started_at, scheduled_for FROM job_runs WHERE outcome = 'succeeded'")
-        late_ms = [(_dt(start) - _dt(fire)).total_seconds() * 1000 for start, fire in pairs]
+        late_ms = [(as_datetime(start) - as_datetime(fire)).total_seconds() * 1000 for start, fire in pairs]
         print(f"{kind:>8} x{nodes} node(s): {len(late_ms)} runs, lateness p50 {percentile(late_ms, 0.5):7.1f} ms, "
               f"p99 {percentile(late_ms, 0.99):7.1f} ms, max {max(late_ms):7.1f} ms", flush=True)
         engine.dispose()
 
-
-def _dt(value: object) -> datetime:
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def main() -> None:

@@ -12,10 +12,19 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
-from engine_common import database, have_postgres, insert_jobs, open_store, rows, soon, start_nodes, succeeded
+from engine_common import (
+    as_datetime,
+    database,
+    have_postgres,
+    insert_jobs,
+    open_store,
+    rows,
+    soon,
+    start_nodes,
+    succeeded,
+)
 
 
 def measure(kind: str, nodes: int, jobs: int, max_concurrent: int) -> None:
@@ -32,14 +41,11 @@ def measure(kind: str, nodes: int, jobs: int, max_concurrent: int) -> None:
                 node.terminate()
         first, last, done = rows(engine, "SELECT min(started_at), max(finished_at), count(*) FROM job_runs "
                                          "WHERE outcome = 'succeeded'")[0]
-        elapsed = (_dt(last) - _dt(first)).total_seconds()
+        elapsed = (as_datetime(last) - as_datetime(first)).total_seconds()
         print(f"{kind:>8} x{nodes} node(s): {done:>6} runs in {elapsed:6.2f} s = {done / elapsed:8.0f} runs/s "
               f"(max_concurrent_runs={max_concurrent})", flush=True)
         engine.dispose()
 
-
-def _dt(value: object) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def main() -> None:
