@@ -77,7 +77,8 @@ class ClaimStore:
     ) -> ClaimBatch:
         """Claim up to `limit` ACTIVE, unclaimed jobs with next_run_at <= now, oldest fire first.
 
-        Each claimed row goes through `plan`: a job with a fire to run becomes
+        Each claimed row goes through `plan` (given the row as claimed, so `plan` must not depend on its
+        status; every claimed row was ACTIVE): a job with a fire to run becomes
         IN_PROGRESS with a `running` run row and an event; a job whose fires were
         all missed goes back to waiting (or ends) without a lease. Missed fires
         are recorded as `missed` runs. One transaction.
@@ -123,8 +124,9 @@ class ClaimStore:
         missed = 0
         letter_checked = check_transition("-", S.ACTIVE, S.IN_PROGRESS, "claim")
         for job in jobs:
-            before = job.model_copy(update={"status": S.ACTIVE.value})
-            fire_plan = plan(before, now)
+            # The claimed row (already IN_PROGRESS): a fire plan reads the schedule, never the status, and a
+            # copy per claim as it was (ACTIVE) cost more than the plan itself.
+            fire_plan = plan(job, now)
             for fire in fire_plan.missed:
                 runs.append(run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.MISSED,
                                        now=now, summary=MISSED_SUMMARY))
@@ -141,7 +143,8 @@ class ClaimStore:
             run_id = new_run_id()
             runs.append(run_values(job, run_id=run_id, scheduled_for=fire_plan.run_fire, outcome=RunOutcome.RUNNING,
                                    now=now, attempt=attempt, worker=worker, started_at=now))
-            events.append(event_values(before, S.IN_PROGRESS, now, worker, f"due ({letter_checked})"))
+            events.append(event_values(job, S.IN_PROGRESS, now, worker, f"due ({letter_checked})",
+                                       from_status=S.ACTIVE.value))
             claims.append(Claim(job=job, run_id=run_id, scheduled_for=fire_plan.run_fire, started_at=now,
                                 attempt=attempt))
         if moved:

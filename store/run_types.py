@@ -133,8 +133,10 @@ def run_values(job: Job, *, run_id: str, scheduled_for: datetime | None, outcome
             "cache_read_tokens": 0, "cache_write_tokens": 0, "cost_usd": 0.0, "trace": []}
 
 
-def event_values(job: Job, to_status: JobStatus, now: datetime, actor: str, reason: str | None) -> dict[str, Any]:
-    return {"job_id": job.id, "owner": job.owner, "at": now, "from_status": job.status,
+def event_values(job: Job, to_status: JobStatus, now: datetime, actor: str, reason: str | None, *,
+                 from_status: str | None = None) -> dict[str, Any]:
+    """A job_events row; `from_status` when the row in hand already carries the new status (a claim)."""
+    return {"job_id": job.id, "owner": job.owner, "at": now, "from_status": from_status or job.status,
             "to_status": to_status.value, "actor": actor, "reason": reason}
 
 

@@ -32,6 +32,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
         return _sqlite_text
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        """SQLite: one step from the stored text to an aware datetime, instead of the dialect's regex parse
+        followed by this type's zone step; every claimed row carries a dozen of these."""
+        if dialect.name != "sqlite" or getattr(self.impl_instance, "_storage_format", None) != _SQLITE_FORMAT:
+            return super().result_processor(dialect, coltype)
+        return _sqlite_datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -47,9 +54,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The last datetime bound and its text. A batch binds the same `now` object in many rows (events, run
+# starts, updated_at), so an identity hit skips the formatting. One tuple, replaced whole, so threads
+# sharing it never see a value paired with another's text; holding the value keeps its id from reuse.
+_last_bound: tuple[datetime | None, str | None] = (None, None)
+
+
 def _sqlite_text(value: datetime | None) -> str | None:
+    global _last_bound
     if value is None:
         return None
+    last = _last_bound
+    if last[0] is value:
+        return last[1]
+    if value.tzinfo is UTC:  # the usual case: no conversion needed, the clock hands out UTC
+        text = value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        _last_bound = (value, text)
+        return text
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

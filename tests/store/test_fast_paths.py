@@ -1,0 +1,41 @@
+"""The SQLite shortcuts for JSON and UTC datetimes give what the general conversions give."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from store.engine import _json_dumps, _json_loads
+from store.types import _sqlite_datetime, _sqlite_text
+
+
+@pytest.mark.parametrize("value", [{}, [], {"a": [1, 2]}, [{}], None, 0, "", "[]", False])
+def test_json_shortcuts_match_json_module(value: object) -> None:
+    text = _json_dumps(value)
+    assert text == json.dumps(value)
+    assert _json_loads(text) == json.loads(text)
+
+
+def test_empty_containers_are_new_objects_each_time() -> None:
+    first, second = _json_loads("[]"), _json_loads("[]")
+    first.append(1)
+    assert second == [] and _json_loads("{}") is not _json_loads("{}")
+
+
+def test_datetime_text_is_utc_whatever_the_zone_and_repeats_hit_the_same_text() -> None:
+    now = datetime(2026, 3, 1, 12, 30, 5, 7, tzinfo=UTC)
+    shifted = now.astimezone(timezone(timedelta(hours=5)))
+    assert _sqlite_text(now) == _sqlite_text(now) == _sqlite_text(shifted) == "2026-03-01 12:30:05.000007"
+    assert _sqlite_text(None) is None
+    with pytest.raises(ValueError):
+        _sqlite_text(now.replace(tzinfo=None))
+
+
+def test_stored_text_reads_back_as_aware_utc() -> None:
+    now = datetime(2026, 3, 1, 12, 30, 5, 7, tzinfo=UTC)
+    assert _sqlite_datetime(_sqlite_text(now)) == now
+    assert _sqlite_datetime("2026-03-01 12:30:05").tzinfo is UTC  # type: ignore[union-attr]
+    assert _sqlite_datetime("2026-03-01 14:30:05+02:00") == datetime(2026, 3, 1, 12, 30, 5, tzinfo=UTC)
+    assert _sqlite_datetime(None) is None
