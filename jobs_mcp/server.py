@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -40,7 +40,6 @@ INSTRUCTIONS = (
     "returned schedule_summary and next fires with the person, and manage them with the other job_* tools."
 )
 
-StartHook = Callable[[AppState], Awaitable[None]]
 
 
 class JobsServer(MCPServer[AppState]):

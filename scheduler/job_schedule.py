@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from scheduler.schedule_math import describe, next_fire, upcoming_fires
+from scheduler.schedule_math import describe, next_fire
 from scheduler.spec import ScheduleSpec
 from store.enums import JobType
 from store.models import Job
@@ -47,4 +47,4 @@ def resume_fire(job: Job, now: datetime) -> datetime | None:
     return next_fire(spec, now, job.run_count)
 
 
-__all__ = ["spec_of", "summary_of", "next_fires_of", "resume_fire", "upcoming_fires"]
+__all__ = ["spec_of", "summary_of", "next_fires_of", "resume_fire"]

@@ -35,7 +35,7 @@ from scheduler.validation import (
     check_webhook,
     parse_time,
 )
-from store.enums import JobStatus, JobType
+from store.enums import TERMINAL_STATUSES, JobStatus, JobType
 from store.errors import Conflict, InvalidArgument, StaleVersion
 from store.ids import new_job_id
 from store.models import Job, JobEvent, JobRun
@@ -162,7 +162,7 @@ class JobService:
             raise InvalidArgument(name, "a field job_update can change (the idempotency key cannot change)", name)
         for _ in range(STALE_RETRIES):
             job = self.repo.get_job(owner, job_id)
-            if JobStatus(job.status) in (S.CANCELLED, S.COMPLETED, S.FAILED, S.ARCHIVED):
+            if JobStatus(job.status) in TERMINAL_STATUSES:
                 raise Conflict(f"cannot update job {job_id}: its status is {job.status}", job_id=job_id,
                                status=job.status)
             changes, transition = self._update_changes(owner, job, patch, actor or owner)
