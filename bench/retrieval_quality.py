@@ -22,12 +22,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from jobs_mcp.search_setup import shared_model  # noqa: E402
 from scheduler.clock import SystemClock  # noqa: E402
-from scheduler.job_input import JobInput  # noqa: E402
+from scheduler.jobs.job_input import JobInput  # noqa: E402
+from scheduler.jobs.service import JobService  # noqa: E402
 from scheduler.search.embedder import Embedder  # noqa: E402
 from scheduler.search.encoder import DIMENSIONS  # noqa: E402
 from scheduler.search.service import Mode, SearchService  # noqa: E402
 from scheduler.search.vectors import VectorIndex  # noqa: E402
-from scheduler.service import JobService  # noqa: E402
 from store.embeddings import EmbeddingStore  # noqa: E402
 from store.engine import ensure_schema, make_engine  # noqa: E402
 from store.repository import JobRepository  # noqa: E402

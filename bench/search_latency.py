@@ -27,7 +27,7 @@ from mcp import Client  # noqa: E402
 from jobs_mcp.config import Settings  # noqa: E402
 from jobs_mcp.identity import DEFAULT_OWNER  # noqa: E402
 from jobs_mcp.server import build_server, build_state  # noqa: E402
-from scheduler.job_input import JobInput  # noqa: E402
+from scheduler.jobs.job_input import JobInput  # noqa: E402
 from scheduler.search.service import SearchService  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "retrieval_eval.json"

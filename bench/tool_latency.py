@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs_mcp.config import Settings  # noqa: E402
 from jobs_mcp.server import build_http_app, build_server, build_state  # noqa: E402
-from tests.mcp.conftest import http_client  # noqa: E402
+from tests.jobs_mcp.conftest import http_client  # noqa: E402
 from tests.support.http import free_port  # noqa: E402
 from tests.support.serve_process import wait_for_port  # noqa: E402
 

@@ -98,7 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[name] = _parse(variable, kind, raw.strip())
     settings = Settings(**values)
     from scheduler.net_guard import AllowList
-    from scheduler.timezones import zone
+    from scheduler.schedules.timezones import zone
 
     try:
         AllowList.parse(settings.fetch_allow)

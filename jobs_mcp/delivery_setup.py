@@ -16,7 +16,7 @@ from jobs_mcp.engine_wiring import node_id
 from jobs_mcp.llm_setup import fetch_allow_list
 from jobs_mcp.state import AppState
 from jobs_mcp.tools_inbox import INBOX_URI, register_inbox_tools
-from scheduler.dispatcher import WebhookDispatcher
+from scheduler.delivery.dispatcher import WebhookDispatcher
 from store.outbox import DeliveryStore, OutboxWriter
 
 log = logging.getLogger(__name__)

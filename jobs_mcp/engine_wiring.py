@@ -13,12 +13,12 @@ import socket
 from collections.abc import Callable, Mapping
 
 from jobs_mcp.state import AppState
-from scheduler.actions import Action
-from scheduler.engine_loop import EngineLoop
-from scheduler.job_input import JobInput
-from scheduler.notify_pg import PgWakeups
-from scheduler.poller import EngineConfig, Poller
-from scheduler.runner import Runner, default_actions
+from scheduler.engine.actions import Action
+from scheduler.engine.loop import EngineLoop
+from scheduler.engine.notify_pg import PgWakeups
+from scheduler.engine.poller import EngineConfig, Poller
+from scheduler.engine.runner import Runner, default_actions
+from scheduler.jobs.job_input import JobInput
 from store.claims import ClaimStore
 from store.engine import is_sqlite
 from store.models import Job

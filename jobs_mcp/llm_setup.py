@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jobs_mcp.config import Settings
 from jobs_mcp.state import AppState
-from scheduler.actions import Action, NoLLMAction
+from scheduler.engine.actions import Action, NoLLMAction
 from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM, LLMConfig
 from scheduler.llm.pricing import PriceTable

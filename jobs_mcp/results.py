@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scheduler.job_schedule import next_fires_of, summary_of
-from scheduler.timezones import local_iso
+from scheduler.schedules.job_schedule import next_fires_of, summary_of
+from scheduler.schedules.timezones import local_iso
 from store.models import Job, JobRun
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from jobs_mcp.llm_setup import LLM_KEY
 from jobs_mcp.state import AppState
 from scheduler.llm.schedule_words import translate_schedule
-from scheduler.phrases import NOT_UNDERSTOOD
+from scheduler.schedules.phrases import NOT_UNDERSTOOD
 from store.errors import InvalidArgument
 
 T = TypeVar("T")

@@ -25,10 +25,10 @@ from jobs_mcp.state import AppState
 from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource
 from jobs_mcp.tools_jobs import register_job_tools
 from jobs_mcp.tools_schedule import register_schedule_tools
-from scheduler.actions import Action
 from scheduler.clock import Clock, SystemClock
-from scheduler.service import JobService
-from scheduler.validation import Limits
+from scheduler.engine.actions import Action
+from scheduler.jobs.service import JobService
+from scheduler.jobs.validation import Limits
 from store.engine import ensure_schema, make_engine
 from store.repository import JobRepository
 

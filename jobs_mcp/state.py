@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from jobs_mcp.config import Settings
 from jobs_mcp.identity import DEFAULT_OWNER, SCOPE_KEY
 from scheduler.clock import Clock
-from scheduler.service import JobService
+from scheduler.jobs.service import JobService
 from store.repository import JobRepository
 
 T = TypeVar("T")

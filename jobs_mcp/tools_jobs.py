@@ -21,8 +21,8 @@ from jobs_mcp.results import (
 )
 from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import AppState, app_state, caller, off_loop
-from scheduler.job_input import JobInput, JobPatch
-from scheduler.service import CreateOutcome
+from scheduler.jobs.job_input import JobInput, JobPatch
+from scheduler.jobs.service import CreateOutcome
 from store.costs import JobCost, job_costs
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from jobs_mcp.results import PublicModel
 from jobs_mcp.state import app_state, caller
-from scheduler.actions import NoLLMAction
+from scheduler.engine.actions import NoLLMAction
 from scheduler.llm.observe import ChatObserver, Observation
 from store.errors import InvalidArgument
 

@@ -13,8 +13,8 @@ from jobs_mcp.results import FireTime, PublicModel
 from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import app_state, off_loop
 from jobs_mcp.tools_jobs import Cron, IntervalDays, IntervalSeconds, JobTypeArg, RunAt, Schedule, TimeZone
-from scheduler.job_input import JobInput
-from scheduler.service import SchedulePlan
+from scheduler.jobs.job_input import JobInput
+from scheduler.jobs.service import SchedulePlan
 
 
 class PreviewResult(PublicModel):

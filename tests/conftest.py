@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.clock import FakeClock
-from scheduler.service import JobService
-from scheduler.validation import Limits
+from scheduler.jobs.service import JobService
+from scheduler.jobs.validation import Limits
 from store.engine import ensure_schema, make_engine
 from store.repository import JobRepository
 from tests.support.databases import fresh_postgres_database

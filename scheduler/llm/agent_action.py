@@ -1,6 +1,6 @@
 """`agent` jobs: execute the instructions with the model and its tools, then judge the run (DESIGN §6).
 
-Contract with the engine (`scheduler.actions.Action`): model, network and
+Contract with the engine (`scheduler.engine.actions.Action`): model, network and
 tool errors never raise; they come back as a FAILED ActionResult whose
 `retryable` says whether another attempt could help. Cancellation (the run's
 timeout, job_cancel, shutdown) propagates. Tokens and cost are counted for
@@ -15,7 +15,7 @@ from typing import Any
 
 import anthropic
 
-from scheduler.actions import ActionResult, RunContext
+from scheduler.engine.actions import ActionResult, RunContext
 from scheduler.llm.client import LLM, api_error
 from scheduler.llm.context import execute_values, judge_values
 from scheduler.llm.judge import FORCE_VERDICT, VERDICT_TOOL, Judgement, interpret, tool_input

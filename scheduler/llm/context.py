@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from scheduler.actions import RunContext
-from scheduler.job_schedule import summary_of
-from scheduler.timezones import zone
+from scheduler.engine.actions import RunContext
+from scheduler.schedules.job_schedule import summary_of
+from scheduler.schedules.timezones import zone
 from store.models import Job
 
 OUTPUT_CHARS = 4_000  # per dependency output and for the judged output: enough to judge, bounded in tokens

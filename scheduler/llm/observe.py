@@ -18,12 +18,12 @@ from datetime import datetime
 import anthropic
 import anyio.to_thread
 
+from scheduler.jobs.service import JobService
 from scheduler.llm.client import LLM, api_error
 from scheduler.llm.context import job_values
 from scheduler.llm.judge import tool_input
 from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
-from scheduler.service import JobService
 from store.enums import JobStatus, JobType
 from store.errors import Conflict
 from store.models import Job

@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.models import Job
-
 log = logging.getLogger(__name__)
 PER_TOKEN = 1 / 1_000_000
 
@@ -114,15 +112,3 @@ def _price(model: str, entry: object) -> Price:
             raise ValueError(f"{model}.{key}: expected a non-negative number (USD per million tokens)")
         values[key] = float(value)
     return Price(**values)
-
-
-def cost_exceeded(job: Job, total_cost_usd: float) -> str | None:
-    """The BLOCKED reason when the job's runs together cost more than its `max_cost_usd`, else None.
-
-    The engine calls it after recording a run, with the sum of the job's `job_runs.cost_usd`
-    (`store.costs.job_costs`), and blocks the job with the returned reason.
-    """
-    max_cost_usd = job.max_cost_usd
-    if max_cost_usd is None or total_cost_usd <= max_cost_usd:
-        return None
-    return f"cost limit exceeded: its runs cost ${total_cost_usd:.4f}, more than max_cost_usd ${max_cost_usd:.4f}"

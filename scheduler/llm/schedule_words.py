@@ -17,8 +17,8 @@ from scheduler.llm.client import LLM
 from scheduler.llm.judge import tool_input
 from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
-from scheduler.phrases import EXAMPLES
-from scheduler.timezones import zone
+from scheduler.schedules.phrases import EXAMPLES
+from scheduler.schedules.timezones import zone
 
 log = logging.getLogger(__name__)
 TOOL_NAME = "explicit_schedule"

@@ -15,8 +15,8 @@ from typing import Any
 
 import anyio.to_thread
 
-from scheduler.actions import RunContext
-from scheduler.job_input import JobInput
+from scheduler.engine.actions import RunContext
+from scheduler.jobs.job_input import JobInput
 from scheduler.llm.fetch import http_fetch
 from scheduler.net_guard import AllowList, FetchRefused
 from store.errors import JobsError

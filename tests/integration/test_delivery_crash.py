@@ -10,9 +10,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.delivery.receiver import running_receiver
-from tests.mcp.conftest import http_client
+from tests.jobs_mcp.conftest import http_client
 from tests.support.http import free_port
+from tests.support.receiver import running_receiver
 from tests.support.serve_process import running_server
 
 pytestmark = pytest.mark.slow

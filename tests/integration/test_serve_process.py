@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from tests.mcp.conftest import http_client
+from tests.jobs_mcp.conftest import http_client
 from tests.support.serve_process import JOBS_MCP, running_server, server_env
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ import uvicorn
 
 from jobs_mcp.config import load_settings
 from jobs_mcp.server import build_http_app, build_server, build_state
-from scheduler.actions import ActionResult, NoLLMAction, NotifyAction, RunContext
+from scheduler.engine.actions import ActionResult, NoLLMAction, NotifyAction, RunContext
 
 
 class SlowNotify:

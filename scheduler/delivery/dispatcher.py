@@ -1,0 +1,108 @@
+"""Sends webhook deliveries: claims due ones with leases, posts them, records each attempt.
+
+`dispatch_once(now)` is one pass (tests call it with a fake clock); `start()`
+runs passes in the background, waking at the next due attempt or when the
+engine wrote new rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from scheduler.clock import Clock
+from scheduler.delivery.webhooks import TIMEOUT_S, AttemptResult, attempt, next_attempt_at, request_parts
+from scheduler.net_guard import AllowList, guarded_client
+from store.models import Delivery
+from store.outbox import DELIVERED, FAILED, PENDING, DeliveryStore
+
+log = logging.getLogger(__name__)
+BATCH = 50
+LEASE_S = TIMEOUT_S * 3
+IDLE_POLL_S = 5.0
+
+
+class WebhookDispatcher:
+    def __init__(self, store: DeliveryStore, clock: Clock, allow: AllowList, worker: str) -> None:
+        self.store = store
+        self.clock = clock
+        self.allow = allow
+        self.worker = worker
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Called (from any thread) when new webhook rows may be due."""
+        loop = getattr(self, "_loop", None)
+        if loop is not None:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def dispatch_once(self, now: datetime | None = None) -> int:
+        """Claim and send every due delivery; returns how many attempts were made."""
+        now = now or self.clock.now()
+        claimed = await asyncio.to_thread(self.store.claim_webhooks, now, self.worker, BATCH, LEASE_S)
+        if not claimed:
+            return 0
+        targets = await asyncio.to_thread(self.store.webhook_targets, sorted({d.job_id for d in claimed}))
+        times = await asyncio.to_thread(self.store.run_times, [d.run_id for d in claimed if d.run_id])
+        async with guarded_client(self.allow, TIMEOUT_S) as client:
+            results = await asyncio.gather(*(self._send(client, d, targets, times) for d in claimed))
+        for delivery, result in zip(claimed, results, strict=True):
+            await asyncio.to_thread(self._settle, delivery, result)
+        return len(claimed)
+
+    async def _send(self, client: object, delivery: Delivery, targets: dict[str, tuple[str | None, str | None]],
+                    times: dict[str, tuple[datetime | None, datetime | None]]) -> AttemptResult:
+        url, secret = targets.get(delivery.job_id, (None, None))
+        if not url or not secret:
+            return AttemptResult(False, retry=False, error="the job no longer has a webhook_url and webhook_secret")
+        started, finished = times.get(delivery.run_id or "", (None, None))
+        payload = {**delivery.payload, "delivery_id": delivery.id, "attempt": delivery.attempts,
+                   "started_at": started.isoformat() if started else None,
+                   "finished_at": (finished.isoformat() if finished else delivery.payload.get("finished_at")),
+                   "duration_s": round((finished - started).total_seconds(), 3) if started and finished else None}
+        body, headers = request_parts(delivery.id, payload, secret, self.clock.now())
+        return await attempt(client, url, body, headers, self.allow)  # type: ignore[arg-type]
+
+    def _settle(self, delivery: Delivery, result: AttemptResult) -> None:
+        now = self.clock.now()
+        if result.delivered:
+            status, when = DELIVERED, None
+        elif result.retry and (when := next_attempt_at(delivery.attempts, delivery.created_at, now)) is not None:
+            status = PENDING
+        else:
+            status, when = FAILED, None
+            log.warning("webhook delivery %s failed for good: %s", delivery.id, result.error,
+                        extra={"job_id": delivery.job_id, "run_id": delivery.run_id})
+        self.store.settle_attempt(delivery.id, self.worker, status=status, now=now, error=result.error,
+                                  next_attempt_at=when)
+
+    # -- background loop -------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.dispatch_once():
+                    pass
+                due = await asyncio.to_thread(self.store.next_due)
+            except Exception:  # noqa: BLE001  (a bad pass must not end delivery for good)
+                log.exception("webhook dispatch pass failed")
+                due = None
+            wait = IDLE_POLL_S
+            if due is not None:
+                wait = max(0.0, min(wait, (due - self.clock.now()).total_seconds()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)

@@ -1,0 +1,222 @@
+"""Runs claimed jobs: context -> action -> result -> verdict, with timeout, cancel and heartbeat.
+
+One asyncio task per run. The action is awaited inside it under
+`asyncio.timeout`; a job_cancel or a shutdown cancels the run task only while
+it is inside the action, and the run takes that cancellation back (`uncancel`)
+to record what happened. (A task per action cost more CPU than the rest of a
+no-op run.) The finish is planned against the claimed row; if the store says the
+row moved on (pause, cancel, update), it is planned again against the row as
+it is now, so a pause or cancel is never undone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import anyio.to_thread
+
+from scheduler.clock import Clock
+from scheduler.engine.actions import Action, ActionResult, NoLLMAction, NotifyAction, RunContext
+from scheduler.engine.budget import cost_exceeded
+from scheduler.engine.finisher import Finisher
+from scheduler.engine.retry import RetryPolicy
+from scheduler.engine.verdicts import plan_finish
+from scheduler.jobs.job_input import JobInput
+from store.claims import ClaimStore
+from store.costs import job_costs
+from store.enums import JobAction, JobStatus, RunOutcome
+from store.models import Job
+from store.run_types import Claim
+from store.runs import RunStore
+
+log = logging.getLogger(__name__)
+FINISH_TRIES = 5
+FollowupFactory = Callable[[Job], Callable[[JobInput], Job]]
+
+
+def default_actions(agent: Action | None = None) -> dict[str, Action]:
+    """notify: the instructions are the message; agent: the LLM pipeline, or NoLLMAction without a key."""
+    return {JobAction.NOTIFY.value: NotifyAction(), JobAction.AGENT.value: agent or NoLLMAction()}
+
+
+@dataclass
+class RunHandle:
+    claim: Claim
+    task: asyncio.Task[None] | None = None
+    stop_reason: str | None = None
+    release: bool = False  # shutdown: give the lease back instead of recording a result
+    in_action: bool = False  # the task may be cancelled only while it awaits the action
+    cancel_sent: bool = False  # stop_run cancelled the task: the run must uncancel it
+
+
+class Runner:
+    def __init__(
+        self, *, claims: ClaimStore, runs: RunStore, clock: Clock, worker: str, actions: Mapping[str, Action],
+        retry: RetryPolicy | None = None, lease_s: float = 30.0, timeout_scale: float = 1.0,
+        followup: FollowupFactory | None = None, on_finished: Callable[[Job | None], None] | None = None,
+    ) -> None:
+        self.claims, self.runs, self.clock, self.worker = claims, runs, clock, worker
+        self.actions = dict(actions)
+        self.retry = retry or RetryPolicy()
+        self.lease_s = lease_s
+        self.timeout_scale = timeout_scale  # tests shrink timeouts instead of waiting them out
+        self.followup = followup
+        self.on_finished = on_finished
+        self.finisher = Finisher(runs, clock)
+        self.running: dict[str, RunHandle] = {}
+
+    def start(self, claim: Claim) -> RunHandle:
+        handle = RunHandle(claim)
+        self.running[claim.job.id] = handle
+        handle.task = asyncio.create_task(self._run(handle), name=f"run {claim.run_id}")
+        return handle
+
+    def stop_run(self, job_id: str, reason: str, *, release: bool = False) -> None:
+        """Stop the job's in-flight action (job_cancel, a lost lease, shutdown)."""
+        handle = self.running.get(job_id)
+        if handle is None or handle.stop_reason is not None:
+            return
+        handle.stop_reason, handle.release = reason, release
+        if handle.in_action and handle.task is not None:
+            handle.cancel_sent = True
+            handle.task.cancel()
+
+    async def drain(self) -> None:
+        """Wait until every started run has finished (recorded or released)."""
+        while self.running:
+            await asyncio.wait([h.task for h in list(self.running.values()) if h.task is not None])
+
+    async def heartbeat(self, now: datetime | None = None) -> None:
+        """Renew this node's leases; a run whose job was cancelled or taken away is stopped."""
+        ids = list(self.running)
+        if not ids:
+            return
+        until = (now or self.clock.now()) + timedelta(seconds=self.lease_s)
+        held = await anyio.to_thread.run_sync(self.claims.renew_leases, self.worker, ids, until)
+        for job_id in ids:
+            if job_id not in held:
+                self.stop_run(job_id, "the job was cancelled or its lease was taken back")
+
+    # -- one run ---------------------------------------------------------------------
+
+    async def _run(self, handle: RunHandle) -> None:
+        claim = handle.claim
+        written: Job | None = None
+        try:
+            try:
+                result = await self._execute(handle, await self._context(claim))
+            except Exception as exc:  # noqa: BLE001  (a broken run is a failed run, never a dead engine)
+                log.exception("run crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
+                result = ActionResult(outcome=RunOutcome.FAILED, error=f"internal error: {type(exc).__name__}")
+            written = None if handle.release else await self._finish(claim, result)
+        finally:
+            self.running.pop(claim.job.id, None)
+        # After the slot is free, so a woken poller can fill it.
+        if written is not None and self.on_finished:
+            self.on_finished(written)
+
+    async def _context(self, claim: Claim) -> RunContext:
+        job = claim.job
+        summaries: list[str] = []
+        if job.action != JobAction.NOTIFY:
+            summaries = await anyio.to_thread.run_sync(self.runs.recent_summaries, job.id)
+        outputs: dict[str, str] = {}
+        if job.depends_on:
+            outputs = await anyio.to_thread.run_sync(self.runs.last_outputs, job.depends_on)
+        return RunContext(job=job, run_id=claim.run_id, run_number=job.run_count + 1, attempt=claim.attempt,
+                          scheduled_for=claim.scheduled_for, now=self.clock.now(), recent_summaries=summaries,
+                          dependency_outputs=outputs,
+                          create_followup=self.followup(job) if self.followup else None)
+
+    async def _execute(self, handle: RunHandle, context: RunContext) -> ActionResult:
+        job = context.job
+        if handle.stop_reason is not None:  # stopped before the action began: it never runs
+            return _stopped(handle.stop_reason)
+        action = self.actions.get(job.action) or self.actions[JobAction.AGENT.value]
+        deadline = asyncio.timeout(job.timeout_seconds * self.timeout_scale)
+        handle.in_action = True
+        try:
+            async with deadline:
+                result = await action(context)
+        except asyncio.CancelledError:
+            if not self._take_back_cancel(handle):
+                raise  # not ours (the loop is shutting down): let the task end cancelled
+            return _stopped(handle.stop_reason or "cancelled")
+        except TimeoutError as exc:
+            self._take_back_cancel(handle)
+            if deadline.expired():
+                return _timed_out(job.timeout_seconds)
+            return self._raised(context, exc)  # the action's own TimeoutError is a failure like any other
+        except Exception as exc:  # noqa: BLE001  (an action that raises makes a failed run)
+            self._take_back_cancel(handle)
+            return self._raised(context, exc)
+        finally:
+            handle.in_action = False
+        if self._take_back_cancel(handle):
+            return _stopped(handle.stop_reason or "cancelled")  # the action swallowed the cancel: still stopped
+        # An action that swallowed the timeout's cancel and returned anyway still ran out of time.
+        return _timed_out(job.timeout_seconds) if deadline.expired() else result
+
+    @staticmethod
+    def _take_back_cancel(handle: RunHandle) -> bool:
+        """Undo stop_run's cancel request, so the finish can await normally; True if there was one."""
+        if not handle.cancel_sent:
+            return False
+        handle.cancel_sent = False
+        if handle.task is not None:
+            handle.task.uncancel()
+        return True
+
+    @staticmethod
+    def _raised(context: RunContext, exc: BaseException) -> ActionResult:
+        log.warning("action raised", exc_info=exc, extra={"job_id": context.job.id, "run_id": context.run_id})
+        return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
+
+    async def _over_budget(self, job: Job, result: ActionResult) -> str | None:
+        """The BLOCKED reason when this run takes the job past its max_cost_usd (DESIGN issue 4, "Cost")."""
+        if job.max_cost_usd is None:
+            return None
+        totals = await anyio.to_thread.run_sync(job_costs, self.runs.repo, job.owner, [job.id])
+        spent = totals[job.id].cost_usd if job.id in totals else 0.0
+        return cost_exceeded(job, spent + result.cost_usd)
+
+    async def _finish(self, claim: Claim, result: ActionResult) -> Job | None:
+        """Record the run; returns the job as written (status, next fire), or None if nothing was."""
+        job = claim.job
+        over_budget = await self._over_budget(job, result)
+        for _ in range(FINISH_TRIES):
+            finish = plan_finish(job, claim, result, self.clock.now(), self.retry)
+            if over_budget and finish.job.status in (JobStatus.ACTIVE, JobStatus.IN_PROGRESS):
+                finish = replace(finish, job=replace(finish.job, status=JobStatus.BLOCKED, next_run_at=None,
+                                                     last_error=over_budget, reason=over_budget))
+            try:
+                answer = await self.finisher.submit(finish)
+            except Exception:  # noqa: BLE001  (try again against a fresh row; the lease covers us)
+                log.exception("finish failed", extra={"job_id": job.id, "run_id": claim.run_id})
+                continue
+            if answer.applied:
+                return job.model_copy(update={"status": finish.job.status.value,
+                                              "next_run_at": finish.job.next_run_at})
+            current = answer.current
+            if current is None or answer.run_outcome != RunOutcome.RUNNING or current.claimed_by != self.worker:
+                log.warning("run result dropped: its lease was taken back",
+                            extra={"job_id": job.id, "run_id": claim.run_id})
+                return None
+            job = current
+        log.error("run result not recorded after %d tries", FINISH_TRIES,
+                  extra={"job_id": job.id, "run_id": claim.run_id})
+        return None
+
+
+def _stopped(reason: str) -> ActionResult:
+    return ActionResult(outcome=RunOutcome.CANCELLED, error=reason, summary="stopped: " + reason,
+                        retryable=False, notify=False)
+
+
+def _timed_out(timeout_seconds: float) -> ActionResult:
+    return ActionResult(outcome=RunOutcome.TIMED_OUT, error=f"timed out after {timeout_seconds} s",
+                        summary="timed out")

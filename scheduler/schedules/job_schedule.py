@@ -1,0 +1,50 @@
+"""The schedule of a stored job: its spec, its next fires, its description."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from scheduler.schedules.schedule_math import describe, next_fire
+from scheduler.schedules.spec import ScheduleSpec
+from store.enums import JobType
+from store.models import Job
+
+
+def spec_of(job: Job) -> ScheduleSpec:
+    return ScheduleSpec(
+        job_type=JobType(job.job_type), timezone=job.timezone, run_at=job.run_at, cron=job.cron,
+        interval_seconds=job.interval_seconds, interval_days=job.interval_days, anchor_at=job.anchor_at,
+        wall_time=time.fromisoformat(job.wall_time) if job.wall_time else None,
+        start_at=job.start_at, end_at=job.end_at, max_runs=job.max_runs,
+    )
+
+
+def summary_of(job: Job) -> str:
+    return describe(spec_of(job))
+
+
+def next_fires_of(job: Job, now: datetime, count: int = 3) -> list[datetime]:
+    """The job's coming fires: its stored next_run_at first, then the schedule's."""
+    if job.next_run_at is None:
+        return []
+    fires = [job.next_run_at]
+    if job.job_type != JobType.ONE_OFF:
+        after = job.next_run_at
+        while len(fires) < count:
+            nxt = next_fire(spec_of(job), after, job.run_count + len(fires))
+            if nxt is None:
+                break
+            fires.append(nxt)
+            after = nxt
+    return fires
+
+
+def resume_fire(job: Job, now: datetime) -> datetime | None:
+    """Where a resumed job picks up: the next fire from now, never a burst of missed ones."""
+    spec = spec_of(job)
+    if spec.job_type == JobType.ONE_OFF:
+        return max(spec.run_at or now, now)
+    return next_fire(spec, now, job.run_count)
+
+
+__all__ = ["spec_of", "summary_of", "next_fires_of", "resume_fire"]

@@ -1,0 +1,533 @@
+"""Pure schedule arithmetic: when does a job fire, and how do we say it in words.
+
+No I/O and no clock: every function is handed the instant it reasons about, so
+the poller, the preview tool and the tests all get identical answers. Every
+instant in and out is aware UTC; wall-clock meaning comes from the spec's IANA
+zone, with the DST rules of DESIGN §2 and SCHEDULE_CONVENTIONS.md:
+
+- a wall time inside a spring-forward gap fires at the first instant after the gap;
+- an ambiguous fall-back wall time fires once, at its first (summer-time) occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from typing import Literal, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import CroniterBadDateError, CroniterError, croniter
+
+from scheduler.schedules.spec import ScheduleSpec
+from store.enums import JobType
+from store.errors import InvalidArgument
+
+__all__ = ["describe", "first_fire", "localize", "next_fire", "upcoming_fires", "validate_cron"]
+
+_CRON_EXPECTED = "a 5-field cron line such as '0 9 * * 1' (minute hour day-of-month month day-of-week)"
+_CRON_NEVER_FIRES = "a cron line that matches a real date (this one never fires: no match within 8 years)"
+_INTERVAL_EXPECTED = "exactly one of interval_seconds or interval_days, a positive whole number"
+_TZ_EXPECTED = "an IANA time zone such as 'Europe/Berlin'"
+
+# Skipped candidates are rare (a repeated fall-back hour holds at most 60 minute matches),
+# so this bound only stops a pathological expression from spinning forever.
+_MAX_CANDIDATES = 5000
+# Any satisfiable 5-field line matches within 8 years of any date: that span holds
+# every month/day combination, 29 February included. A fixed reference keeps this pure.
+_NEVER_FIRES_REFERENCE = datetime(2000, 1, 1)
+_NEVER_FIRES_YEARS = 8
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+_CRON_ALIASES = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+# croniter's H (hashed) and R (random) tokens would make fires differ between calls
+# and nodes; names such as 'thu' or 'mar' merely contain those letters.
+_HASHED_OR_RANDOM = re.compile(r"(?<![a-z])[hr](?![a-z])")
+# Names normalize to lower case, but the L (last) and W (weekday) markers read better upper case.
+_LAST_OR_WEEKDAY_MARKER = re.compile(r"(?<![a-z])[lw]+(?![a-z])")
+
+_ANY = frozenset({"*", "?"})
+_WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_DOW_ALIASES = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_MONTH_ALIASES = {name[:3].lower(): number for number, name in enumerate(_MONTH_NAMES, start=1)}
+_WORKDAYS = frozenset({1, 2, 3, 4, 5})
+_MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
+
+
+class _Interval(NamedTuple):
+    kind: Literal["seconds", "days"]
+    size: int
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def localize(wall: datetime, tz: ZoneInfo) -> datetime:
+    """Naive local wall-clock time -> aware UTC instant, applying our DST rules.
+
+    A wall time inside a spring-forward gap maps to the first valid instant after
+    the gap (02:30 on the New York spring-forward day -> 03:00 EDT = 07:00 UTC);
+    an ambiguous fall-back time maps to its first occurrence (fold=0).
+    """
+    if wall.tzinfo is not None:
+        raise ValueError("localize expects a naive wall-clock time")
+    instant = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    # Only a time inside a gap fails to come back as the same wall time.
+    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+        return instant
+    return _gap_end(wall, tz)
+
+
+def first_fire(spec: ScheduleSpec, now: datetime) -> datetime | None:
+    """The first fire of a newly created job (aware UTC), or None if it can never fire.
+
+    ONE_OFF: run_at (or now), even if slightly past: the caller applies the misfire grace.
+    SCHEDULED: the first cron fire >= start_at and > now.
+    RECURRING/ONGOING: anchor_at; else start_at if still ahead, else the first point of
+    the start_at grid after now; else now + one interval.
+    """
+    now = _as_utc(now, "now")
+    if spec.max_runs == 0:
+        return None
+    if spec.job_type is JobType.ONE_OFF:
+        fire = _as_utc(spec.run_at, "run_at") if spec.run_at is not None else now
+    elif spec.job_type is JobType.SCHEDULED:
+        fire = _cron_next(spec, _lower_bound(spec, now))
+    else:
+        fire = _first_interval_fire(spec, now)
+    return _within_end(spec, fire)
+
+
+def next_fire(spec: ScheduleSpec, after: datetime, run_count: int = 0) -> datetime | None:
+    """The first fire strictly after `after` (aware UTC), or None when the schedule is exhausted.
+
+    Exhausted means run_count >= max_runs, or the fire would be later than end_at.
+    Interval schedules count from spec.anchor_at (required), never from `after`,
+    so a late run does not shift later fires.
+    """
+    after = _as_utc(after, "after")
+    if spec.max_runs is not None and run_count >= spec.max_runs:
+        return None
+    if spec.job_type is JobType.ONE_OFF:
+        fire = _one_off_next(spec, after, run_count)
+    elif spec.job_type is JobType.SCHEDULED:
+        fire = _cron_next(spec, _lower_bound(spec, after))
+    else:
+        if spec.anchor_at is None:
+            raise ValueError(f"a {spec.job_type} schedule needs anchor_at to compute its next fire")
+        anchor = _as_utc(spec.anchor_at, "anchor_at")
+        fire = _grid_next(_interval(spec), anchor, _zone(spec.timezone), _lower_bound(spec, after), spec.wall_time)
+    return _within_end(spec, fire)
+
+
+def upcoming_fires(spec: ScheduleSpec, now: datetime, count: int, run_count: int = 0) -> list[datetime]:
+    """Up to `count` fires strictly after now (ONE_OFF: at most 1), respecting end_at and max_runs.
+
+    An interval spec without anchor_at (a preview of a job not created yet) is
+    anchored where first_fire would put it.
+    """
+    now = _as_utc(now, "now")
+    limit = min(count, 1) if spec.job_type is JobType.ONE_OFF else count
+    if limit <= 0:
+        return []
+    if _is_interval_type(spec) and spec.anchor_at is None:
+        anchor = first_fire(spec, now)
+        if anchor is None:
+            return []
+        spec = spec.with_anchor(anchor)
+    fires: list[datetime] = []
+    after = now
+    while len(fires) < limit:
+        fire = next_fire(spec, after, run_count + len(fires))
+        if fire is None:
+            break
+        fires.append(fire)
+        after = fire
+    return fires
+
+
+def describe(spec: ScheduleSpec) -> str:
+    """One line for people, e.g. "Every Monday at 09:00 (Europe/Berlin)" or "Every 15 minutes"."""
+    if spec.job_type is JobType.ONE_OFF:
+        base = _describe_one_off(spec)
+    elif spec.job_type is JobType.SCHEDULED:
+        base = _describe_cron(_checked_cron(spec.cron), spec.timezone)
+    else:
+        base = _describe_interval(spec)
+    return base + _describe_limits(spec)
+
+
+def validate_cron(expr: str) -> str:
+    """The normalized 5-field cron line, or InvalidArgument naming the `cron` field.
+
+    Normalized: single spaces, lower-case names, upper-case L/W markers, @daily-style
+    aliases spelled out.
+    Rejects 6/7-field lines, garbage, out-of-range values, croniter's hashed/random
+    tokens, and lines that can never fire ('0 0 30 2 *').
+    """
+    if not isinstance(expr, str):
+        raise InvalidArgument("cron", _CRON_EXPECTED, expr)
+    text = " ".join(expr.split()).lower()
+    text = _CRON_ALIASES.get(text, text)
+    if len(text.split(" ")) != 5 or _HASHED_OR_RANDOM.search(text):
+        raise InvalidArgument("cron", _CRON_EXPECTED, expr)
+    text = _LAST_OR_WEEKDAY_MARKER.sub(lambda match: match.group(0).upper(), text)
+    try:
+        probe = croniter(text, _NEVER_FIRES_REFERENCE, max_years_between_matches=_NEVER_FIRES_YEARS)
+        probe.get_next(datetime)
+    except CroniterBadDateError:
+        raise InvalidArgument("cron", _CRON_NEVER_FIRES, expr) from None
+    except (CroniterError, ValueError, TypeError, IndexError, KeyError):
+        # croniter reports some malformed lines with plain built-in exceptions.
+        raise InvalidArgument("cron", _CRON_EXPECTED, expr) from None
+    return text
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def _as_utc(value: datetime | None, name: str) -> datetime:
+    if value is None or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
+    return value.astimezone(UTC)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidArgument("timezone", _TZ_EXPECTED, name) from None
+
+
+def _wall(instant: datetime, tz: ZoneInfo) -> datetime:
+    return instant.astimezone(tz).replace(tzinfo=None)
+
+
+def _gap_end(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The transition instant that opens the gap `wall` falls into."""
+    # Inside a gap the two fold readings use the offsets on either side of the
+    # transition, so they give two UTC instants that bracket it.
+    readings = sorted(wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
+    low = int(readings[0].timestamp())
+    high = int(readings[1].timestamp())
+    target = _offset_at(high, tz)
+    # Transitions fall on whole seconds, so bisecting seconds finds the exact instant.
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset_at(middle, tz) == target:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def _offset_at(timestamp: int, tz: ZoneInfo) -> timedelta | None:
+    return datetime.fromtimestamp(timestamp, tz).utcoffset()
+
+
+def _lower_bound(spec: ScheduleSpec, after: datetime) -> datetime:
+    """Fires must be > the result: > after and >= start_at."""
+    if spec.start_at is None:
+        return after
+    return max(after, _as_utc(spec.start_at, "start_at") - _ONE_MICROSECOND)
+
+
+def _within_end(spec: ScheduleSpec, fire: datetime | None) -> datetime | None:
+    if fire is None or spec.end_at is None:
+        return fire
+    return fire if fire <= _as_utc(spec.end_at, "end_at") else None
+
+
+# --------------------------------------------------------------------------- per type
+
+
+def _one_off_next(spec: ScheduleSpec, after: datetime, run_count: int) -> datetime | None:
+    if run_count >= 1 or spec.run_at is None:
+        return None
+    run_at = _as_utc(spec.run_at, "run_at")
+    return run_at if run_at > after else None
+
+
+@lru_cache(maxsize=512)
+def _checked_cron(expr: str | None) -> str:
+    if expr is None:
+        raise InvalidArgument("cron", _CRON_EXPECTED, expr)
+    return validate_cron(expr)
+
+
+def _cron_next(spec: ScheduleSpec, lower: datetime) -> datetime | None:
+    """The first cron fire strictly after `lower`.
+
+    croniter is walked over naive wall-clock times (an aware walk gets fall-back
+    wrong) and each match goes through localize; a match that lands at or before
+    `lower` is skipped, which both drops the repeated fall-back hour and
+    collapses several gap times onto one fire.
+    """
+    expr = _checked_cron(spec.cron)
+    tz = _zone(spec.timezone)
+    # croniter matches whole minutes; starting at the minute boundary cannot lose a
+    # match, since anything not after it is also not after `lower`.
+    start = _wall(lower, tz).replace(second=0, microsecond=0)
+    walk = croniter(expr, start)
+    for _ in range(_MAX_CANDIDATES):
+        try:
+            wall = walk.get_next(datetime)
+        except CroniterBadDateError:
+            return None
+        fire = localize(wall, tz)
+        if fire > lower:
+            return fire
+    return None
+
+
+def _is_interval_type(spec: ScheduleSpec) -> bool:
+    return spec.job_type in (JobType.RECURRING, JobType.ONGOING)
+
+
+def _interval(spec: ScheduleSpec) -> _Interval:
+    seconds, days = spec.interval_seconds, spec.interval_days
+    if (seconds is None) == (days is None):
+        raise InvalidArgument("interval_seconds", _INTERVAL_EXPECTED, seconds if days is None else days)
+    if seconds is not None:
+        if seconds <= 0:
+            raise InvalidArgument("interval_seconds", _INTERVAL_EXPECTED, seconds)
+        return _Interval("seconds", seconds)
+    assert days is not None  # for the type checker: the xor above guarantees it
+    if days <= 0:
+        raise InvalidArgument("interval_days", _INTERVAL_EXPECTED, days)
+    return _Interval("days", days)
+
+
+def _first_interval_fire(spec: ScheduleSpec, now: datetime) -> datetime:
+    interval = _interval(spec)
+    tz = _zone(spec.timezone)
+    if spec.anchor_at is not None:
+        return _as_utc(spec.anchor_at, "anchor_at")
+    if spec.start_at is not None:
+        start = _as_utc(spec.start_at, "start_at")
+        return _grid_next(interval, start, tz, now)
+    if interval.kind == "seconds":
+        return now + timedelta(seconds=interval.size)
+    return localize(_wall(now, tz) + timedelta(days=interval.size), tz)
+
+
+def _grid_next(
+    interval: _Interval, anchor: datetime, tz: ZoneInfo, lower: datetime, wall_time: time | None = None
+) -> datetime:
+    """The first grid point (anchor, anchor + 1 step, ...) strictly after `lower`."""
+    if anchor > lower:
+        return anchor
+    if interval.kind == "seconds":
+        step = timedelta(seconds=interval.size)
+        # Arithmetic, not a walk: a 60 s job that has run for years has millions of steps behind it.
+        return anchor + ((lower - anchor) // step + 1) * step
+    return _day_grid_next(interval.size, anchor, tz, lower, wall_time)
+
+
+def _day_grid_next(days: int, anchor: datetime, tz: ZoneInfo, lower: datetime, wall_time: time | None) -> datetime:
+    anchor_wall = _wall(anchor, tz)
+    if wall_time is not None:
+        anchor_wall = datetime.combine(anchor_wall.date(), wall_time)
+    elapsed = (_wall(lower, tz).date() - anchor_wall.date()).days
+    steps = elapsed // days
+    # Step `steps` lands on lower's own local date or earlier, step `steps + 1` on a later
+    # date; one step either side absorbs gap shifts and fall-backs that straddle midnight.
+    for k in range(max(0, steps - 1), steps + 2):
+        fire = localize(anchor_wall + timedelta(days=k * days), tz)
+        if fire > lower:
+            return fire
+    return localize(anchor_wall + timedelta(days=(steps + 2) * days), tz)
+
+
+# --------------------------------------------------------------------------- describe
+
+
+def _describe_limits(spec: ScheduleSpec) -> str:
+    text = ""
+    if spec.end_at is not None:
+        text += f", until {_local_text(spec.end_at, spec.timezone)}"
+    if spec.max_runs is not None:
+        text += f", at most {spec.max_runs} run{'' if spec.max_runs == 1 else 's'}"
+    return text
+
+
+def _local_text(instant: datetime, tz_name: str) -> str:
+    local = _as_utc(instant, "time").astimezone(_zone(tz_name))
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+
+
+def _describe_one_off(spec: ScheduleSpec) -> str:
+    if spec.run_at is None:
+        return "Once, right away"
+    return f"Once at {_local_text(spec.run_at, spec.timezone)} ({spec.timezone})"
+
+
+def _describe_interval(spec: ScheduleSpec) -> str:
+    interval = _interval(spec)
+    if interval.kind == "seconds":
+        return _every_elapsed(interval.size)
+    anchor = spec.anchor_at if spec.anchor_at is not None else spec.start_at
+    if interval.size % 7 == 0:
+        weeks = interval.size // 7
+        text = "Every week" if weeks == 1 else f"Every {weeks} weeks"
+    else:
+        text = "Every day" if interval.size == 1 else f"Every {interval.size} days"
+    if anchor is not None:
+        local = _as_utc(anchor, "anchor_at").astimezone(_zone(spec.timezone))
+        if interval.size % 7 == 0:
+            text += f" on {_WEEKDAY_NAMES[local.isoweekday() % 7]}"
+        text += f" at {local:%H:%M}"
+    return f"{text} ({spec.timezone})"
+
+
+def _every_elapsed(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            amount = seconds // size
+            return f"Every {unit}" if amount == 1 else f"Every {amount} {unit}s"
+    raise AssertionError("unreachable: every whole number is a multiple of 1")
+
+
+def _describe_cron(expr: str, tz_name: str) -> str:
+    minute, hour, dom, month, dow = expr.split(" ")
+    phrase = _cron_within_day(minute, hour, (dom, month, dow)) or _cron_daily(minute, hour, dom, month, dow)
+    return f"{phrase} ({tz_name})" if phrase else f"Cron '{expr}' ({tz_name})"
+
+
+def _cron_within_day(minute: str, hour: str, days: tuple[str, str, str]) -> str | None:
+    """Lines that fire several times an hour or every few hours, every day."""
+    if not all(field in _ANY for field in days):
+        return None
+    if hour == "*":
+        if minute == "*":
+            return "Every minute"
+        minutes = _even_step(minute, 60)
+        if minutes is not None:
+            return f"Every {minutes} minutes"
+        return _past_the_hour("Every hour", minute)
+    hours = _even_step(hour, 24)
+    return _past_the_hour(f"Every {hours} hours", minute) if hours is not None else None
+
+
+def _even_step(field: str, cycle: int) -> int | None:
+    """N for '*/N' when N divides the cycle (else the fires are not evenly spaced)."""
+    match = re.fullmatch(r"\*/(\d+)", field)
+    if match is None:
+        return None
+    step = int(match.group(1))
+    return step if 1 < step < cycle and cycle % step == 0 else None
+
+
+def _past_the_hour(prefix: str, minute: str) -> str | None:
+    if not minute.isdigit():
+        return None
+    return f"{prefix} on the hour" if int(minute) == 0 else f"{prefix} at minute {int(minute)}"
+
+
+def _cron_daily(minute: str, hour: str, dom: str, month: str, dow: str) -> str | None:
+    times = _clock_times(minute, hour)
+    days = _cron_days(dom, month, dow)
+    if times is None or days is None:
+        return None
+    return f"{days} at {_join_and(times)}"
+
+
+def _clock_times(minute: str, hour: str) -> list[str] | None:
+    hours = _int_list(hour)
+    if not minute.isdigit() or hours is None:
+        return None
+    return [f"{h:02d}:{int(minute):02d}" for h in sorted(hours)]
+
+
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def _monthly_special(dom: str, month: str, dow: str) -> str | None:
+    """croniter's L and # forms: last day, nth weekday, last weekday of the month."""
+    if month not in _ANY:
+        return None
+    if dom == "L" and dow in _ANY:
+        return "On the last day of every month"
+    if dom not in _ANY:
+        return None
+    nth, _, weekday = dow.partition("#")
+    if weekday and nth.isdigit() and weekday.isdigit() and int(weekday) in _ORDINALS:
+        return f"On the {_ORDINALS[int(weekday)]} {_WEEKDAY_NAMES[int(nth) % 7]} of every month"
+    if dow.startswith("L") and dow[1:].isdigit() and int(dow[1:]) <= 7:
+        return f"On the last {_WEEKDAY_NAMES[int(dow[1:]) % 7]} of every month"
+    return None
+
+
+def _cron_days(dom: str, month: str, dow: str) -> str | None:
+    special = _monthly_special(dom, month, dow)
+    if special is not None:
+        return special
+    if dom in _ANY and month in _ANY:
+        return _weekday_phrase(dow)
+    if dow not in _ANY:
+        # Restricting both day fields means "either matches" in cron: too subtle to phrase.
+        return None
+    if month in _ANY:
+        days = _int_list(dom)
+        return None if days is None else f"On day {_join_and([str(d) for d in sorted(days)])} of every month"
+    return _yearly_phrase(dom, month)
+
+
+def _weekday_phrase(dow: str) -> str | None:
+    if dow in _ANY:
+        return "Daily"
+    days = _weekday_set(dow)
+    if days is None:
+        return None
+    if days == set(range(7)):
+        return "Daily"
+    if days == _WORKDAYS:
+        return "Every weekday"
+    return "Every " + _join_and([_WEEKDAY_NAMES[d] for d in _MONDAY_FIRST if d in days])
+
+
+def _weekday_set(field: str) -> set[int] | None:
+    days: set[int] = set()
+    for token in field.split(","):
+        first, _, last = token.partition("-")
+        low, high = _weekday_number(first), _weekday_number(last or first)
+        if low is None or high is None or low > high:
+            return None
+        days.update(d % 7 for d in range(low, high + 1))  # cron allows 7 for Sunday
+    return days
+
+
+def _weekday_number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token) if int(token) <= 7 else None
+    return _DOW_ALIASES.get(token)
+
+
+def _yearly_phrase(dom: str, month: str) -> str | None:
+    month_number = int(month) if month.isdigit() else _MONTH_ALIASES.get(month)
+    if not dom.isdigit() or month_number is None:
+        return None
+    return f"Every year on {_MONTH_NAMES[month_number - 1]} {int(dom)}"
+
+
+def _int_list(field: str) -> list[int] | None:
+    tokens = field.split(",")
+    if not all(token.isdigit() for token in tokens):
+        return None
+    return sorted({int(token) for token in tokens})
+
+
+def _join_and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

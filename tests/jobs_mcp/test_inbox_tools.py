@@ -1,0 +1,56 @@
+"""job_inbox and the jobs://inbox resource over the MCP client, fed by the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from mcp import Client
+
+from jobs_mcp.server import JobsServer
+from jobs_mcp.state import AppState
+from scheduler.clock import FakeClock
+from tests.jobs_mcp.conftest import ClientFactory
+from tests.jobs_mcp.test_tools_http import data
+from tests.scheduler.engine.conftest import make_engine
+
+
+async def test_job_inbox_tool_and_subscription(server: JobsServer, state: AppState, clock: FakeClock) -> None:
+    engine = make_engine(state.repo, clock, service=state.service, outbox=state.extras["outbox"])
+    async with Client(server) as client:
+        async with client.listen(resource_subscriptions=["jobs://inbox"]) as subscription:
+            created = data(await client.call_tool("job_create", {
+                "title": "Stretch", "instructions": "Stand up and stretch", "action": "notify", "chat_id": "c9"}))
+            await engine.poller.tick_until_idle()
+            with anyio.fail_after(5):
+                event: Any = await subscription.__anext__()
+            assert event.uri == "jobs://inbox"
+        resource = await client.read_resource("jobs://inbox")
+        assert "Stand up and stretch" in resource.contents[0].text  # type: ignore[union-attr]
+        other_chat = data(await client.call_tool("job_inbox", {"chat_id": "c1", "ack": True}))
+        assert other_chat["messages"] == []
+        peek = data(await client.call_tool("job_inbox", {"chat_id": "c9", "ack": False}))
+        taken = data(await client.call_tool("job_inbox", {}))
+        again = data(await client.call_tool("job_inbox", {}))
+        runs = data(await client.call_tool("job_runs", {"job_id": created["job"]["id"]}))
+    assert [m["message"] for m in peek["messages"]] == ["Stand up and stretch\n\nJob 'Stretch' completed."]
+    assert taken["messages"] == peek["messages"] and again["messages"] == []
+    message = taken["messages"][0]
+    assert message["job_id"] == created["job"]["id"] and message["run_id"] == runs["runs"][0]["id"]
+    assert runs["runs"][0]["deliveries"] == [{"kind": "inbox", "status": "ready", "attempts": 0,
+                                              "last_error": None, "delivered_at": message["created_at"]}]
+
+
+async def test_inbox_is_owner_isolated_over_http(as_owner: ClientFactory, state: AppState, clock: FakeClock) -> None:
+    engine = make_engine(state.repo, clock, service=state.service, outbox=state.extras["outbox"])
+    async with as_owner("alice") as alice:
+        data(await alice.call_tool("job_create", {"title": "Alice's", "instructions": "for alice",
+                                                  "action": "notify"}))
+    await engine.poller.tick_until_idle()
+    async with as_owner("bob") as bob:
+        assert data(await bob.call_tool("job_inbox", {}))["messages"] == []
+        resource = await bob.read_resource("jobs://inbox")
+        assert "for alice" not in resource.contents[0].text  # type: ignore[union-attr]
+    async with as_owner("alice") as alice:
+        got = data(await alice.call_tool("job_inbox", {}))["messages"]
+    assert [m["title"] for m in got] == ["Alice's"]

@@ -1,0 +1,35 @@
+"""The two retrieval tools through the MCP client: results with scores, owner scoping, coded errors."""
+
+from __future__ import annotations
+
+from mcp import Client
+
+from jobs_mcp.server import JobsServer
+from tests.jobs_mcp.test_tools_http import data, error
+
+
+async def test_both_tools_find_jobs_with_scores(server: JobsServer) -> None:
+    async with Client(server) as client:
+        for title, text in [("Chase invoice INV-2093", "Remind Acme to pay invoice INV-2093"),
+                            ("Competitor pricing watch", "Check Initech's pricing page every Monday")]:
+            data(await client.call_tool("job_create", {"title": title, "instructions": text}))
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert tools["job_retrieval_semantic"].annotations.read_only_hint is True  # type: ignore[union-attr]
+        found = data(await client.call_tool("job_retrieval_by_keywords", {"keywords": ["INV-2093"]}))
+        assert [j["job"]["title"] for j in found["jobs"]] == ["Chase invoice INV-2093"]
+        assert found["jobs"][0]["score"] > 0 and "embedding" not in found["jobs"][0]["job"]
+        found = data(await client.call_tool("job_retrieval_semantic", {
+            "query": "what did I ask you to keep an eye on about the rival company", "limit": 1}))
+        assert found["mode"] == "hybrid"
+        assert [j["job"]["title"] for j in found["jobs"]] == ["Competitor pricing watch"]
+        assert found["jobs"][0]["similarity"] is not None
+
+
+async def test_bad_filters_and_blank_input_are_invalid_arguments(server: JobsServer) -> None:
+    async with Client(server) as client:
+        text = error(await client.call_tool("job_retrieval_by_keywords", {"keywords": "x", "status": "DONE"}))
+        assert text.startswith("invalid_argument:") and "status" in text
+        text = error(await client.call_tool("job_retrieval_semantic", {"query": "  "}))
+        assert text.startswith("invalid_argument:") and "query" in text
+        found = data(await client.call_tool("job_retrieval_by_keywords", {"keywords": '"(( AND NEAR *'}))
+        assert found["jobs"] == []

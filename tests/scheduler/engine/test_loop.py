@@ -1,0 +1,91 @@
+"""The engine loop on the real clock: it wakes at the next due time, and stops gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import anyio
+import pytest
+
+from scheduler.clock import SystemClock
+from scheduler.engine.actions import ActionResult, RunContext
+from scheduler.engine.loop import EngineLoop
+from scheduler.engine.poller import EngineConfig, Poller
+from scheduler.engine.runner import Runner, default_actions
+from scheduler.jobs.job_input import JobInput
+from scheduler.jobs.service import JobService
+from store.claims import ClaimStore
+from store.engine import ensure_schema, make_engine
+from store.models import Job
+from store.repository import JobRepository
+from store.runs import RunStore
+
+
+class Hang:
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def __call__(self, context: RunContext) -> ActionResult:
+        self.started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+@pytest.fixture
+async def loop_parts(tmp_path: Path) -> AsyncIterator[tuple[EngineLoop, JobService, asyncio.Queue[Job]]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+    ensure_schema(engine)
+    repo, clock = JobRepository(engine), SystemClock()
+    service = JobService(repo, clock)
+    claims, runs = ClaimStore(repo), RunStore(repo)
+    runner = Runner(claims=claims, runs=runs, clock=clock, worker="loop-node", actions=default_actions(Hang()))
+    # A safety interval far beyond the test's bound: only a wake-up can make runs happen in time.
+    config = EngineConfig(worker="loop-node", safety_interval_s=600, shutdown_grace_s=0.1)
+    poller = Poller(repo=repo, claims=claims, runs=runs, runner=runner, clock=clock, config=config)
+    loop = EngineLoop(poller)
+    service.add_listener(loop.on_job_change)
+    finished: asyncio.Queue[Job] = asyncio.Queue()
+    on_finished = runner.on_finished
+
+    def record(job: Job | None) -> None:
+        assert on_finished is not None
+        on_finished(job)
+        if job is not None:
+            finished.put_nowait(job)
+
+    runner.on_finished = record
+    await loop.start()
+    yield loop, service, finished
+    await loop.stop()
+    engine.dispose()
+
+
+async def test_the_loop_wakes_at_the_fire_of_a_new_job(loop_parts) -> None:  # type: ignore[no-untyped-def]
+    loop, service, finished = loop_parts
+    with anyio.fail_after(5):
+        await anyio.sleep(0)  # let the loop's first pass find nothing
+        run_at = service.clock.now() + timedelta(milliseconds=300)
+        job = service.create("alice", JobInput(title="t", instructions="tea is ready", action="notify",
+                                               run_at=run_at.isoformat())).job
+        done = await finished.get()
+    assert done.id == job.id and done.status == "COMPLETED"
+    [run] = service.runs("alice", job.id)
+    assert run.started_at is not None and run.started_at >= run_at
+
+
+async def test_stop_releases_runs_that_outlast_the_grace(loop_parts) -> None:  # type: ignore[no-untyped-def]
+    loop, service, _finished = loop_parts
+    hang = loop.runner.actions["agent"]
+    assert isinstance(hang, Hang)
+    job = service.create("alice", JobInput(title="t", instructions="long task")).job
+    with anyio.fail_after(5):
+        await hang.started.wait()
+        await loop.stop()
+    released = service.get("alice", job.id)
+    assert released.status == "ACTIVE" and released.claimed_by is None and released.attempt == 0
+    assert released.next_run_at == job.next_run_at  # another node takes it at once
+    [run] = service.runs("alice", job.id)
+    assert run.outcome == "abandoned" and "shut down" in (run.error or "")

@@ -1,0 +1,70 @@
+"""How a run ends when its action is stopped or misbehaves (SQLite file and PostgreSQL).
+
+The action is awaited inside the run's own task: a stop cancels that task and the run takes the
+cancellation back, so these cases must still record exactly one outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import anyio
+
+from scheduler.engine.actions import ActionResult, RunContext
+from tests.scheduler.engine.conftest import Engine
+
+
+async def test_an_action_raising_its_own_timeout_error_is_a_failure_not_a_timeout(engine: Engine) -> None:
+    job = engine.create(max_attempts=1)
+    engine.agent.script = [TimeoutError("upstream took too long")]
+    with anyio.fail_after(10):
+        await engine.poller.tick()
+        await engine.poller.drain()
+    [run] = engine.run_rows(job.id)
+    assert run.outcome == "failed" and run.error == "TimeoutError: upstream took too long"
+
+
+async def test_a_stop_the_action_swallows_still_ends_the_run_as_cancelled(engine: Engine) -> None:
+    job = engine.create()
+    started = asyncio.Event()
+
+    async def stubborn(context: RunContext) -> ActionResult:
+        started.set()
+        with contextlib.suppress(asyncio.CancelledError):  # a badly behaved action: it carries on and returns
+            await asyncio.Event().wait()
+        return ActionResult(summary="finished anyway")
+
+    engine.runner.actions["agent"] = stubborn
+    with anyio.fail_after(10):
+        await engine.poller.tick()
+        await started.wait()
+        engine.service.cancel("alice", job.id, "not needed")
+        await engine.poller.drain()
+    [run] = engine.run_rows(job.id)
+    assert run.outcome == "cancelled" and run.error == "cancelled by its owner"
+    assert engine.job(job.id).status == "CANCELLED"
+
+
+async def test_a_run_stopped_before_its_action_began_never_calls_it(engine: Engine) -> None:
+    job = engine.create()
+    with anyio.fail_after(10):
+        report = await engine.poller.tick()  # the run task exists but has not started yet
+        engine.runner.stop_run(job.id, "the node shut down")
+        await engine.poller.drain()
+    assert report.claimed == 1 and engine.agent.contexts == []
+    [run] = engine.run_rows(job.id)
+    assert run.outcome == "cancelled" and run.error == "the node shut down"
+
+
+async def test_a_stopped_run_leaves_its_task_able_to_record_the_finish(engine: Engine) -> None:
+    job = engine.create()
+    engine.agent.script = [asyncio.Event()]  # would never finish by itself
+    with anyio.fail_after(10):
+        report = await engine.poller.tick()
+        await engine.agent.started.wait()
+        engine.runner.stop_run(job.id, "the job was cancelled or its lease was taken back")
+        await engine.poller.drain()
+    [handle] = report.runs
+    assert handle.task is not None and handle.task.done() and not handle.task.cancelled()
+    assert engine.outcomes(job.id) == ["cancelled"]

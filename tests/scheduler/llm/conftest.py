@@ -1,0 +1,59 @@
+"""The LLM pipeline against a fake Messages API server on loopback (the real anthropic client)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from jobs_mcp.config import Settings
+from jobs_mcp.server import JobsServer, build_server, build_state
+from jobs_mcp.state import AppState
+from scheduler.clock import FakeClock
+from scheduler.engine.actions import RunContext
+from scheduler.llm.client import LLM, LLMConfig
+from scheduler.net_guard import AllowList
+from store.models import Job
+from tests.support.fake_anthropic import FakeMessagesAPI
+from tests.support.http import serve_in_thread
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeMessagesAPI]:
+    api = FakeMessagesAPI()
+    with serve_in_thread(api.app) as base:
+        api.base_url = base  # type: ignore[attr-defined]
+        try:
+            yield api
+        finally:
+            api.release.set()
+
+
+@pytest.fixture
+def llm(fake_api: FakeMessagesAPI) -> LLM:
+    # The page server is on 127.0.0.1: the test's configuration allows it, like JOBS_MCP_FETCH_ALLOW would.
+    config = LLMConfig(api_key="test-key", base_url=fake_api.base_url,  # type: ignore[attr-defined]
+                       model="claude-sonnet-4-6", judge_model="claude-haiku-4-5",
+                       fetch_allow=AllowList.parse(["127.0.0.1"]), request_timeout_s=20)
+    return LLM(config)
+
+
+def context_for(job: Job, now: datetime, *, run_number: int = 1, **extra: object) -> RunContext:
+    return RunContext(job=job, run_id=f"run_test_{run_number}", run_number=run_number, attempt=1,
+                      scheduled_for=job.next_run_at or now, now=now, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def llm_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[AppState]:
+    settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
+                        anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
+                        model="claude-sonnet-4-6", judge_model="claude-haiku-4-5")
+    state = build_state(settings, clock)
+    yield state
+    state.engine.dispose()
+
+
+@pytest.fixture
+def llm_server(llm_state: AppState) -> JobsServer:
+    return build_server(llm_state)
