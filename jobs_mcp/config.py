@@ -42,7 +42,7 @@ class Settings:
     min_interval_seconds: int = 60
     log_level: str = "INFO"
     node_id: str | None = None
-    # Engine leases (DESIGN §8): a node that dies loses its runs after lease_seconds; a stopping
+    # Engine leases (docs/design.md §8): a node that dies loses its runs after lease_seconds; a stopping
     # node waits shutdown_grace_seconds for its runs before handing them to the others.
     lease_seconds: int = 30
     shutdown_grace_seconds: int = 10

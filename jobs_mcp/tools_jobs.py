@@ -1,4 +1,4 @@
-"""The job tools (DESIGN §9): thin wrappers that validate, call one service method and return a view."""
+"""The job tools (docs/design.md §9): thin wrappers that validate, call one service method and return a view."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The retrieval tools (DESIGN §9): find a job by the words in it, or by what it is about."""
+"""The retrieval tools (docs/design.md §9): find a job by the words in it, or by what it is about."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What jobs have spent: the sum of their runs' cost_usd and tokens (DESIGN §4, issue 4 "Cost")."""
+"""What jobs have spent: the sum of their runs' cost_usd and tokens (docs/design.md §4)."""
 
 from __future__ import annotations
 

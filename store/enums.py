@@ -1,4 +1,4 @@
-"""The closed vocabularies of the job model (DESIGN §2-§4)."""
+"""The closed vocabularies of the job model (docs/design.md §2-§4)."""
 
 from enum import StrEnum
 

@@ -1,4 +1,4 @@
-"""The status lifecycle of DESIGN §3, as one table.
+"""The status lifecycle of docs/design.md §3, as one table.
 
 Every status change in the system is checked here; anything not listed is a
 `Conflict` that names the current status.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from store.enums import JobStatus as S
 from store.errors import Conflict
 
-# (from, to) -> the letter of DESIGN §3's diagram, kept for traceability in events.
+# (from, to) -> its label in docs/design.md §3; the claim's event reason carries it ("due (e)").
 ALLOWED_TRANSITIONS: dict[tuple[S, S], str] = {
     (S.PENDING, S.ACTIVE): "c",
     (S.PENDING, S.BLOCKED): "d",

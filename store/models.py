@@ -1,4 +1,4 @@
-"""The tables of DESIGN §4.
+"""The tables of docs/design.md §4.
 
 Times are aware UTC datetimes (see `UTCDateTime`). JSON columns hold plain
 lists and dicts. `version` is bumped on every write to a job row and checked
@@ -122,7 +122,7 @@ class JobEvent(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """The outbox (DESIGN §4, §7): one row per message for the chat's inbox and per webhook call.
+    """The outbox (docs/design.md §4, §7): one row per message for the chat's inbox and per webhook call.
 
     Written in the same transaction as the run (or transition) that caused it,
     so a recorded run always has its messages and a message always has its run.

@@ -1,4 +1,4 @@
-"""Webhook calls (DESIGN §7): the signed request, one attempt, and the retry schedule.
+"""Webhook calls (docs/design.md §7): the signed request, one attempt, and the retry schedule.
 
 `POST` JSON with `X-Jobs-Delivery` (receivers deduplicate on it),
 `X-Jobs-Timestamp` (unix seconds) and `X-Jobs-Signature: sha256=<hex>` where

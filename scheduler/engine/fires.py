@@ -1,4 +1,4 @@
-"""Which fires of a due job run, which were missed, which were skipped (DESIGN §2 time rules).
+"""Which fires of a due job run, which were missed, which were skipped (docs/design.md §2 time rules).
 
 Misfire: of the fires that passed while nothing ran them, only the latest may
 run, and only if it is at most `misfire_grace_seconds` old; every older one is

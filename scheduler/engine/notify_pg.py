@@ -1,4 +1,4 @@
-"""Nodes wake each other with PostgreSQL LISTEN/NOTIFY (DESIGN §8).
+"""Nodes wake each other with PostgreSQL LISTEN/NOTIFY (docs/design.md §8).
 
 A job change on one node (create, resume, run-now, cancel) is sent as
 `job_id|status|next_run_at`; every node re-arms its poller for that fire, and

@@ -1,4 +1,4 @@
-"""`tick(now)`: one pass of the engine (DESIGN §5).
+"""`tick(now)`: one pass of the engine (docs/design.md §5).
 
 Recover expired leases, settle dependencies, record missed fires and claim
 due jobs up to the free run slots, start their runs. The loop that decides

@@ -177,7 +177,7 @@ class Runner:
         return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
 
     async def _over_budget(self, job: Job, result: ActionResult) -> str | None:
-        """The BLOCKED reason when this run takes the job past its max_cost_usd (DESIGN issue 4, "Cost")."""
+        """The BLOCKED reason when this run takes the job past its max_cost_usd (docs/llm-pipeline.md#cost-tracking)."""
         if job.max_cost_usd is None:
             return None
         totals = await anyio.to_thread.run_sync(job_costs, self.runs.repo, job.owner, [job.id])

@@ -1,4 +1,4 @@
-"""Dependencies (DESIGN §3 c, d): a PENDING job becomes ACTIVE when every dependency
+"""Dependencies (docs/design.md §3 c, d): a PENDING job becomes ACTIVE when every dependency
 COMPLETED, and BLOCKED, with the reason, as soon as one FAILED, was CANCELLED or is
 itself BLOCKED (so a failure blocks the whole chain below it)."""
 

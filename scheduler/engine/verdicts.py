@@ -1,4 +1,4 @@
-"""What a run's result means for its job: the verdict rules per type (DESIGN §2, §3).
+"""What a run's result means for its job: the verdict rules per type (docs/design.md §2, §3).
 
 Pure functions from (job row, claim, result, now) to the `Finish` the store
 writes. A job that left IN_PROGRESS during the run (paused, cancelled,

@@ -1,4 +1,4 @@
-"""`agent` jobs: execute the instructions with the model and its tools, then judge the run (DESIGN §6).
+"""`agent` jobs: execute the instructions with the model and its tools, then judge the run (docs/design.md §6).
 
 Contract with the engine (`scheduler.engine.actions.Action`): model, network and
 tool errors never raise; they come back as a FAILED ActionResult whose

@@ -12,7 +12,7 @@ advice, mapped by one stated rule before the engine sees it:
 
 - A ONE_OFF has no next run, so "continue" cannot apply: it completes.
 - SCHEDULED and RECURRING jobs end by their schedule (end_at, max_runs) or a
-  cancel, never by the judge (DESIGN §2): "completed" keeps them running.
+  cancel, never by the judge (docs/design.md §2): "completed" keeps them running.
 - Only ONGOING jobs end when the judge finds their end condition met.
 - "failed" fails this run; the engine retries it with backoff up to the
   job's max_attempts.

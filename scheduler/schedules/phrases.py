@@ -1,4 +1,4 @@
-"""Plain-words schedules -> the explicit ScheduleSpec (meaning fixed in SCHEDULE_CONVENTIONS.md).
+"""Plain-words schedules -> the explicit ScheduleSpec (meaning fixed in docs/schedule-conventions.md).
 
 A small grammar of our own, not a general date parser: every phrase it accepts has
 one documented meaning, and anything else is refused with a reason and examples. The

@@ -3,7 +3,7 @@
 No I/O and no clock: every function is handed the instant it reasons about, so
 the poller, the preview tool and the tests all get identical answers. Every
 instant in and out is aware UTC; wall-clock meaning comes from the spec's IANA
-zone, with the DST rules of DESIGN §2 and SCHEDULE_CONVENTIONS.md:
+zone, with the DST rules of docs/design.md §2 and docs/schedule-conventions.md:
 
 - a wall time inside a spring-forward gap fires at the first instant after the gap;
 - an ambiguous fall-back wall time fires once, at its first (summer-time) occurrence.

@@ -29,7 +29,7 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def verify(self, timestamp: str, body: bytes, header: str) -> bool:
-        # Written from DESIGN §7, independently of scheduler/webhooks.py.
+        # Written from docs/design.md §7, independently of scheduler/delivery/webhooks.py.
         expected = hmac.new(self.secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body,
                             hashlib.sha256).hexdigest()
         return hmac.compare_digest("sha256=" + expected, header)

@@ -1,7 +1,7 @@
 """Plain-words schedules: a table of phrases, each with its zone, `now`, type, explicit form and fires.
 
 Every expected fire below was worked out by hand from a calendar and the DST rules
-of SCHEDULE_CONVENTIONS.md, never by running the code under test. 2027 facts used:
+of docs/schedule-conventions.md, never by running the code under test. 2027 facts used:
 June 9 is a Wednesday; New York springs forward on March 14 (02:00 EST -> 03:00 EDT)
 and falls back on November 7 (02:00 EDT -> 01:00 EST); Berlin on March 28 (02:00 CET
 -> 03:00 CEST) and October 31 (03:00 CEST -> 02:00 CET); Sydney falls back on April 4
