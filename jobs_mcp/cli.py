@@ -22,8 +22,9 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
                                                 "user data directory)"),
     ("--timezone", "JOBS_MCP_TIMEZONE", "IANA zone for jobs that name none (default UTC)"),
     ("--tokens-file", "JOBS_MCP_TOKENS_FILE", "File of 'token owner' lines; bearer tokens become required"),
-    ("--fetch-allow", "JOBS_MCP_FETCH_ALLOW", "Comma-separated hosts, addresses or networks that http_fetch and "
-                                              "webhooks may reach although private"),
+    ("--fetch-allow", "JOBS_MCP_FETCH_ALLOW", "Comma-separated addresses or networks (open for any name) and host "
+                                              "names (open onto private networks only) that http_fetch and "
+                                              "webhooks may reach; no wildcards"),
     ("--model", "JOBS_MCP_MODEL", "Model that executes agent jobs"),
     ("--judge-model", "JOBS_MCP_JUDGE_MODEL", "Model that judges runs"),
     ("--anthropic-base-url", "ANTHROPIC_BASE_URL", "Any Anthropic-compatible endpoint"),
@@ -58,14 +59,14 @@ def main() -> None:
 @_with_serve_flags
 def serve(transport: str, **flags: str | None) -> None:
     """Start the server (HTTP on 127.0.0.1:7803 by default)."""
-    from jobs_mcp.runtime import run_server
-
     environ = dict(os.environ)
     environ.update({name.upper(): value for name, value in flags.items() if value is not None})
     try:
         settings = load_settings(environ)
         logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        from jobs_mcp.runtime import run_server  # after the settings are checked: its imports take seconds
+
         run_server(settings, transport)
     except InvalidArgument as exc:
         flag = FLAG_FOR_VARIABLE.get(exc.field)

@@ -63,6 +63,8 @@ async def attempt(client: httpx.AsyncClient, url: str, body: bytes, headers: dic
         return AttemptResult(False, retry=False, error=str(exc))
     try:
         answer = await client.post(url, content=body, headers=headers)
+    except httpx.InvalidURL as exc:  # not an HTTPError; check_url parses with the same parser, so a backstop
+        return AttemptResult(False, retry=False, error=f"malformed URL: {exc}"[:500])
     except httpx.HTTPError as exc:
         return AttemptResult(False, retry=True, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= answer.status_code < 300:

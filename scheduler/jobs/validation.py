@@ -6,14 +6,11 @@ bad input changes nothing.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 from scheduler.jobs.job_input import JobInput
-from scheduler.net_guard import AllowList, FetchRefused, check_addresses
+from scheduler.net_guard import AllowList, FetchRefused, check_url_blocking, parse_target
 from scheduler.schedules.schedule_math import first_fire, localize, next_fire, validate_cron
 from scheduler.schedules.spec import ScheduleSpec
 from scheduler.schedules.timezones import zone
@@ -119,22 +116,21 @@ def check_webhook(url: str | None, secret: str | None, allow: AllowList) -> tupl
     secret = check_text("webhook_secret", secret, 500, required=False)
     if not url:
         return None, secret
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    if not url.lower().startswith(("http://", "https://")):
         raise InvalidArgument("webhook_url", "an http:// or https:// URL", url)
+    try:
+        parse_target(url)
+    except FetchRefused as exc:
+        raise InvalidArgument("webhook_url", "an http:// or https:// URL", url, reason=str(exc)) from exc
     if secret is None or len(secret) < WEBHOOK_SECRET_MIN:
         raise InvalidArgument("webhook_secret", f"a secret of at least {WEBHOOK_SECRET_MIN} characters to sign "
                                                 "the webhook calls with (never returned by any tool)", None)
-    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0])
-                     for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-        check_addresses(host, addresses, allow)
-    except OSError as exc:
-        raise InvalidArgument("webhook_url", "a URL whose host resolves", url) from exc
+        check_url_blocking(url, allow)
     except FetchRefused as exc:
-        raise InvalidArgument("webhook_url", "a public address (private, loopback and metadata addresses need "
-                                             "JOBS_MCP_FETCH_ALLOW)", url, reason=str(exc)) from exc
+        raise InvalidArgument("webhook_url", "a URL whose host resolves to public addresses (private, loopback "
+                                             "and metadata addresses need JOBS_MCP_FETCH_ALLOW)", url,
+                              reason=str(exc)) from exc
     return url, secret
 
 

@@ -68,7 +68,7 @@ async def _fetch(url: str, allow: AllowList, max_bytes: int) -> FetchResult:
                         continue
                     body, truncated = await _read_limited(response, max_bytes)
                     return _result(str(response.url), response, body, truncated)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
                 raise FetchRefused(f"fetch failed: {exc or type(exc).__name__}") from None
     raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
 

@@ -16,6 +16,7 @@ from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
 from scheduler.net_guard import AllowList
 from store.enums import JobStatus
+from store.errors import InvalidArgument
 from store.models import Delivery, Job
 from store.outbox import DeliveryStore, Notice, write_notice
 from store.repository import JobRepository
@@ -138,3 +139,20 @@ async def test_the_guard_is_applied_again_when_sending(repo: JobRepository, cloc
     assert await strict.dispatch_once() == 1
     hook = webhook_row(repo)
     assert hook.status == "failed" and "refused" in (hook.last_error or "")
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("http://[2002:7f00:1::]/hook", "carries 127.0.0.1, a loopback address"),
+    ("http://[64:ff9b::a9fe:a9fe]/hook", "carries 169.254.169.254, a cloud metadata address"),
+    ("http://010.010.010.010/hook", "malformed URL"), ("http://2130706433/hook", "octal, hex and integer"),
+    ("http://exa mple.com/hook", "whitespace"), ("http://[::1/hook", "malformed URL"),
+    ("http://127.0.0.1:99999/hook", "port 99999"),
+])
+def test_a_hostile_or_malformed_webhook_url_is_refused_at_create(repo: JobRepository, clock: FakeClock, url: str,
+                                                                 why: str) -> None:
+    service = JobService(repo, clock, Limits())
+    data = JobInput(title="t", instructions="i", action="notify", webhook_url=url, webhook_secret=SECRET)
+    with pytest.raises(InvalidArgument, match=f"webhook_url: .*{why}") as caught:
+        service.create("alice", data)
+    assert caught.value.field == "webhook_url"
+    assert service.list("alice").jobs == []

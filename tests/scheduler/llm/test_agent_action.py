@@ -263,3 +263,19 @@ async def test_create_followup_without_a_factory_answers_an_error(
     await run(llm, job, clock)
     [answer] = tool_results(fake_api.bodies[1])
     assert answer["is_error"] is True
+
+
+@pytest.mark.parametrize("url", ["http://010.010.010.010/", "http://[2002:a9fe:a9fe::]/", "http://2130706433/x",
+                                 "http://[::1/", "http://exa mple.com/"])
+async def test_a_refused_or_malformed_fetch_is_an_error_result_and_the_run_goes_on(
+        service: JobService, clock: FakeClock, llm: LLM, fake_api: FakeMessagesAPI, url: str) -> None:
+    job = make_job(service)
+    fake_api.add(reply(tool_use("http_fetch", {"url": url})),
+                 finish("Could not read the page.", "The page could not be fetched."),
+                 verdict(job.id, "complete", notify=True, message="The page could not be fetched."))
+    result = await run(llm, job, clock)
+
+    assert result.outcome == RunOutcome.SUCCEEDED
+    [fetched] = tool_results(fake_api.bodies[1])
+    assert fetched["is_error"] is True
+    assert fetched["content"].startswith(("malformed URL", "refused:"))
