@@ -13,17 +13,14 @@ import secrets
 
 from pydantic import ValidationError
 
+from scheduler.jobs.fields import invalid_arguments
 from store.errors import JobsError
 
 log = logging.getLogger(__name__)
 
 
 def _validation_text(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        field = ".".join(str(p) for p in err["loc"]) or "arguments"
-        parts.append(f"{field}: {err['msg']}")
-    return "invalid_argument: " + "; ".join(parts)
+    return "invalid_argument: " + "; ".join(e.message for e in invalid_arguments(exc)[:5])
 
 
 def _root_cause(exc: BaseException) -> BaseException:

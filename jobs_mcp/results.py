@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.schedules.job_schedule import next_fires_of, summary_of
+from scheduler.schedules.schedule_math import describe
+from scheduler.schedules.spec import ScheduleSpec
 from scheduler.schedules.timezones import local_iso
 from store.models import Job, JobRun
 
@@ -31,6 +33,28 @@ class PublicModel(BaseModel):
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
+
+
+V = TypeVar("V", bound=BaseModel)
+
+
+def _view(view: type[V], row: Any, **computed: Any) -> V:
+    """`view` filled from the row's columns of the same names (times as ISO text), plus computed fields.
+
+    A view declares what is public: a column it does not name (the webhook secret, the embedding)
+    never reaches an answer.
+    """
+    values = {name: _public(getattr(row, name)) for name in view.model_fields
+              if name not in computed and hasattr(row, name)}
+    return view(**values, **computed)
+
+
+def _public(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, list | dict):
+        return value.copy()
+    return value
 
 
 class JobView(PublicModel):
@@ -73,22 +97,10 @@ class JobView(PublicModel):
     updated_at: str
 
     @classmethod
-    def of(cls, job: Job) -> JobView:
-        return cls(
-            id=job.id, title=job.title, instructions=job.instructions, job_type=job.job_type, action=job.action,
-            status=job.status, schedule_summary=summary_of(job), schedule_text=job.schedule_text,
-            timezone=job.timezone, next_run_at=_iso(job.next_run_at),
-            next_run_local=local_iso(job.next_run_at, job.timezone), run_at=_iso(job.run_at), cron=job.cron,
-            interval_seconds=job.interval_seconds, interval_days=job.interval_days, start_at=_iso(job.start_at),
-            end_at=_iso(job.end_at), max_runs=job.max_runs, end_condition=job.end_condition,
-            misfire_grace_seconds=job.misfire_grace_seconds, depends_on=list(job.depends_on),
-            chat_id=job.chat_id, webhook_url=job.webhook_url, last_run_at=_iso(job.last_run_at),
-            run_count=job.run_count, attempt=job.attempt, max_attempts=job.max_attempts,
-            timeout_seconds=job.timeout_seconds, max_cost_usd=job.max_cost_usd, last_error=job.last_error,
-            paused_reason=job.paused_reason,
-            state=dict(job.state), guidance=list(job.guidance), idempotency_key=job.idempotency_key,
-            version=job.version, created_at=_iso(job.created_at) or "", updated_at=_iso(job.updated_at) or "",
-        )
+    def of(cls, job: Job, spec: ScheduleSpec | None = None) -> JobView:
+        """The public view; `spec` is the job's schedule when the caller has it already."""
+        return _view(cls, job, schedule_summary=describe(spec) if spec else summary_of(job),
+                     next_run_local=local_iso(job.next_run_at, job.timezone))
 
 
 class JobBrief(PublicModel):
@@ -107,10 +119,8 @@ class JobBrief(PublicModel):
 
     @classmethod
     def of(cls, job: Job) -> JobBrief:
-        return cls(id=job.id, title=job.title, status=job.status, job_type=job.job_type, action=job.action,
-                   schedule_summary=summary_of(job), next_run_at=_iso(job.next_run_at),
-                   next_run_local=local_iso(job.next_run_at, job.timezone), chat_id=job.chat_id,
-                   last_run_at=_iso(job.last_run_at))
+        return _view(cls, job, schedule_summary=summary_of(job), next_run_local=local_iso(job.next_run_at,
+                                                                                          job.timezone))
 
 
 class FireTime(PublicModel):
@@ -127,8 +137,7 @@ class DeliveryView(PublicModel):
 
     @classmethod
     def of(cls, row: Any) -> DeliveryView:
-        return cls(kind=row.kind, status=row.status, attempts=row.attempts, last_error=row.last_error,
-                   delivered_at=_iso(row.delivered_at))
+        return _view(cls, row)
 
 
 class RunView(PublicModel):
@@ -154,14 +163,7 @@ class RunView(PublicModel):
 
     @classmethod
     def of(cls, run: JobRun, deliveries: list[Any] | None = None) -> RunView:
-        return cls(
-            deliveries=[DeliveryView.of(d) for d in deliveries or []],
-            id=run.id, job_id=run.job_id, attempt=run.attempt, scheduled_for=_iso(run.scheduled_for),
-            started_at=_iso(run.started_at), finished_at=_iso(run.finished_at), outcome=run.outcome,
-            verdict=run.verdict, summary=run.summary, output=run.output, error=run.error, worker=run.worker,
-            tokens_in=run.tokens_in, tokens_out=run.tokens_out, cache_read_tokens=run.cache_read_tokens,
-            cache_write_tokens=run.cache_write_tokens, cost_usd=run.cost_usd,
-        )
+        return _view(cls, run, deliveries=[DeliveryView.of(d) for d in deliveries or []])
 
 
 class JobResult(PublicModel):
@@ -191,7 +193,8 @@ class RunListResult(PublicModel):
     total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
 
 
-def fires_of(job: Job, now: datetime, count: int = 3) -> list[FireTime]:
+def fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[FireTime]:
     return [
-        FireTime(utc=_iso(f) or "", local=local_iso(f, job.timezone) or "") for f in next_fires_of(job, now, count)
+        FireTime(utc=_iso(f) or "", local=local_iso(f, job.timezone) or "")
+        for f in next_fires_of(job, now, count, spec)
     ]

@@ -11,9 +11,13 @@ from pydantic import Field
 
 from jobs_mcp.results import PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
+from scheduler.jobs.fields import count, text
+from store import limits as L
 from store.models import Delivery
 
 INBOX_URI = "jobs://inbox"
+ChatFilter = text("Only messages for this chat; default: all of yours", L.CHAT_ID_MAX)
+InboxLimit = count("How many messages at most", L.LIST_LIMIT, required=True)
 
 
 class InboxMessage(PublicModel):
@@ -43,8 +47,8 @@ def register_inbox_tools(server: MCPServer[Any]) -> None:
                                              open_world_hint=False))
     async def job_inbox(
         ctx: Context,
-        chat_id: Annotated[str | None, Field(description="Only messages for this chat; default: all of yours")] = None,
-        limit: Annotated[int, Field(ge=1, le=200, description="How many messages at most")] = 20,
+        chat_id: ChatFilter = None,
+        limit: InboxLimit = 20,
         ack: Annotated[bool, Field(description="Mark the returned messages read (they will not come again)")] = True,
     ) -> InboxResult:
         """Messages your jobs left for the chat (reminders, results, final outcomes), oldest first.

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
@@ -21,53 +20,22 @@ from jobs_mcp.results import (
 )
 from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import AppState, app_state, caller, off_loop
+from jobs_mcp.tool_params import given_arguments, model_params, with_params, with_reading
+from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput, JobPatch
 from scheduler.jobs.service import CreateOutcome
+from store import limits as L
 from store.costs import JobCost, job_costs
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
 from store.models import Job
 
-JobTypeName = Literal["ONE_OFF", "SCHEDULED", "RECURRING", "ONGOING"]
-ActionName = Literal["agent", "notify"]
-
-JobId = Annotated[str, Field(description="The job's id, e.g. 'job_1a2b3c4d5e6f'")]
-Reason = Annotated[str | None, Field(description="Why; kept in the job's history")]
-Title = Annotated[str, Field(description="Short name for the job (1-200 characters)")]
-Instructions = Annotated[str, Field(description="What to do at each run, in plain words (or the reminder text)")]
-JobTypeArg = Annotated[JobTypeName | None, Field(
-    description="ONE_OFF (once), SCHEDULED (cron), RECURRING (fixed interval), ONGOING (interval until "
-                "end_condition is met). Inferred from the schedule fields when left out.")]
-Schedule = Annotated[str | None, Field(
-    description="The schedule in plain words, e.g. 'every Monday at 9am', 'tomorrow at 17:00', 'in 90 minutes'")]
-RunAt = Annotated[str | None, Field(
-    description="ONE_OFF: when to run, ISO 8601; without an offset it is read in `timezone`. Default: now")]
-Cron = Annotated[str | None, Field(description="SCHEDULED: a 5-field cron line read in `timezone`, e.g. '0 9 * * 1'")]
-IntervalSeconds = Annotated[int | None, Field(description="RECURRING/ONGOING: seconds between fires (elapsed time)")]
-IntervalDays = Annotated[int | None, Field(
-    description="RECURRING/ONGOING: calendar days between fires, at the same local wall-clock time")]
-TimeZone = Annotated[str | None, Field(
-    description="IANA time zone for the schedule, e.g. 'Europe/Berlin'; default from JOBS_MCP_TIMEZONE")]
-StartAt = Annotated[str | None, Field(description="No fire before this time (ISO 8601)")]
-EndAt = Annotated[str | None, Field(description="No fire after this time (ISO 8601); the job then completes")]
-MaxRuns = Annotated[int | None, Field(description="Complete the job after this many runs")]
-EndCondition = Annotated[str | None, Field(description="ONGOING (required): when the goal counts as met")]
-Action = Annotated[ActionName | None, Field(
-    description="'agent' runs the instructions through the LLM; 'notify' delivers them as the message")]
-DependsOn = Annotated[list[str] | None, Field(description="Job ids that must COMPLETE before this job runs")]
-ChatId = Annotated[str | None, Field(description="The chat the results go back to")]
-WebhookUrl = Annotated[str | None, Field(description="Also POST each result to this URL (signed)")]
-WebhookSecret = Annotated[str | None, Field(description="HMAC secret for the webhook signature; never returned")]
-IdempotencyKey = Annotated[str | None, Field(
-    description="Repeat-safe creation: a second call with the same key returns the first job (created: false)")]
-MaxAttempts = Annotated[int | None, Field(description="Attempts per fire before the job fails (1-20, default 3)")]
-TimeoutSeconds = Annotated[int | None, Field(description="Time limit of one run in seconds (default 300)")]
-MisfireGrace = Annotated[int | None, Field(
-    description="A fire missed by more than this (server down) is recorded as missed, not run (default 3600)")]
-MaxCost = Annotated[float | None, Field(
-    description="Stop the job (BLOCKED) once its runs together cost more than this many US dollars")]
+JobId = text("The job's id, e.g. 'job_1a2b3c4d5e6f'", L.JOB_ID_MAX, required=True)
+Reason = text("Why; kept in the job's history", L.REASON_MAX)
 Filter = Annotated[str | list[str] | None, Field(description="One value or a list")]
-Limit = Annotated[int, Field(ge=1, le=200, description="How many to return (1-200)")]
+Limit = count(f"How many to return ({L.LIST_LIMIT.low}-{L.LIST_LIMIT.high})", L.LIST_LIMIT, required=True)
+Cursor = text("next_cursor from the previous page", L.CURSOR_MAX)
+RunsShown = count("How many recent runs to include", L.RUNS_SHOWN, required=True)
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
@@ -80,6 +48,8 @@ def _write(*, destructive: bool = False, idempotent: bool = False) -> ToolAnnota
 def parse_filter(field: str, value: str | list[str] | None, allowed: type[JobStatus] | type[JobType]) -> list[str]:
     values = [value] if isinstance(value, str) else list(value or [])
     names = {m.value for m in allowed}
+    if len(values) > len(names):
+        raise InvalidArgument(field, f"at most {len(names)} values", f"{len(values)} values")
     out = []
     for item in values:
         key = item.strip().upper()
@@ -89,129 +59,76 @@ def parse_filter(field: str, value: str | list[str] | None, allowed: type[JobSta
     return out
 
 
+def _job_result(job: Job) -> JobResult:
+    return JobResult(job=JobView.of(job))
+
+
 def register_job_tools(server: MCPServer[Any]) -> None:
+    _register_writes(server)
+    _register_reads(server)
+
+
+def _register_writes(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_write())
-    async def job_create(
-        title: Title,
-        instructions: Instructions,
-        ctx: Context,
-        job_type: JobTypeArg = None,
-        schedule: Schedule = None,
-        run_at: RunAt = None,
-        cron: Cron = None,
-        interval_seconds: IntervalSeconds = None,
-        interval_days: IntervalDays = None,
-        timezone: TimeZone = None,
-        start_at: StartAt = None,
-        end_at: EndAt = None,
-        max_runs: MaxRuns = None,
-        end_condition: EndCondition = None,
-        action: Action = None,
-        depends_on: DependsOn = None,
-        chat_id: ChatId = None,
-        webhook_url: WebhookUrl = None,
-        webhook_secret: WebhookSecret = None,
-        idempotency_key: IdempotencyKey = None,
-        max_attempts: MaxAttempts = None,
-        timeout_seconds: TimeoutSeconds = None,
-        misfire_grace_seconds: MisfireGrace = None,
-        max_cost_usd: MaxCost = None,
-    ) -> CreateResult:
+    @with_params(*model_params(JobInput, exclude=JobInput.INTERNAL))
+    async def job_create(ctx: Context, **fields: Any) -> CreateResult:
         """Create a job: a reminder or a task that runs later, on a schedule, or until a goal is met.
 
         Give either `schedule` in plain words or explicit fields (run_at / cron / interval_*).
         The result shows the next fire times and a one-line summary: confirm them with the person.
         """
-        state = app_state(ctx)
-        data = JobInput(
-            title=title, instructions=instructions, job_type=job_type, schedule=schedule, run_at=run_at, cron=cron,
-            interval_seconds=interval_seconds, interval_days=interval_days, timezone=timezone, start_at=start_at,
-            end_at=end_at, max_runs=max_runs, end_condition=end_condition, action=action or "agent",
-            depends_on=depends_on or [], chat_id=chat_id, webhook_url=webhook_url, webhook_secret=webhook_secret,
-            idempotency_key=idempotency_key, max_attempts=max_attempts, timeout_seconds=timeout_seconds,
-            misfire_grace_seconds=misfire_grace_seconds, max_cost_usd=max_cost_usd,
-        )
-        owner = caller(ctx)
+        state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
 
-        async def attempt(read: dict[str, Any] | None) -> CreateOutcome:
-            chosen = data if read is None else replace(data, schedule=None, schedule_text=schedule, **read)
-            return await off_loop(state.service.create, owner, chosen)
+        def answer(outcome: CreateOutcome) -> CreateResult:
+            return CreateResult(job=JobView.of(outcome.job, outcome.spec), created=outcome.created,
+                                next_fires=fires_of(outcome.job, state.clock.now(), spec=outcome.spec))
 
-        outcome = await with_schedule_fallback(state, schedule, timezone, attempt)
-        return CreateResult(job=JobView.of(outcome.job), created=outcome.created,
-                            next_fires=fires_of(outcome.job, state.clock.now()))
+        async def attempt(read: dict[str, Any] | None) -> CreateResult:
+            data = JobInput.model_validate(with_reading(given, read))
+            return await off_loop(state.service.create, owner, data, answer=answer)
+
+        return await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
 
     @server.tool(annotations=_write())
-    async def job_update(
-        job_id: JobId,
-        ctx: Context,
-        title: Annotated[str | None, Field(description="New title")] = None,
-        instructions: Annotated[str | None, Field(description="New instructions")] = None,
-        job_type: JobTypeArg = None,
-        schedule: Schedule = None,
-        run_at: RunAt = None,
-        cron: Cron = None,
-        interval_seconds: IntervalSeconds = None,
-        interval_days: IntervalDays = None,
-        timezone: TimeZone = None,
-        start_at: StartAt = None,
-        end_at: EndAt = None,
-        max_runs: MaxRuns = None,
-        end_condition: EndCondition = None,
-        action: Action = None,
-        depends_on: DependsOn = None,
-        chat_id: ChatId = None,
-        webhook_url: WebhookUrl = None,
-        webhook_secret: WebhookSecret = None,
-        max_attempts: MaxAttempts = None,
-        timeout_seconds: TimeoutSeconds = None,
-        misfire_grace_seconds: MisfireGrace = None,
-        max_cost_usd: MaxCost = None,
-        guidance: Annotated[str | None, Field(description="A note appended for future runs")] = None,
-    ) -> JobResult:
+    @with_params(*model_params(JobPatch, exclude=JobInput.INTERNAL))
+    async def job_update(job_id: JobId, ctx: Context, **fields: Any) -> JobResult:
         """Change a job. Only the fields you send change; a new schedule takes effect from now."""
-        sent = {k: v for k, v in locals().items() if k not in ("job_id", "ctx") and v is not None}
-        state = app_state(ctx)
-        owner = caller(ctx)
+        state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
 
-        async def attempt(read: dict[str, Any] | None) -> Job:
-            values = sent if read is None else {**{k: v for k, v in sent.items() if k != "schedule"},
-                                                "schedule_text": schedule, **read}
-            return await off_loop(state.service.update, owner, job_id, JobPatch(values))
+        async def attempt(read: dict[str, Any] | None) -> JobResult:
+            patch = JobPatch.model_validate(with_reading(given, read))
+            return await off_loop(state.service.update, owner, job_id, patch, answer=_job_result)
 
-        job = await with_schedule_fallback(state, schedule, timezone, attempt)
-        return JobResult(job=JobView.of(job))
+        return await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
 
     @server.tool(annotations=_write(idempotent=True))
     async def job_pause(job_id: JobId, ctx: Context, reason: Reason = None) -> JobResult:
         """Pause a job: it does not fire until job_resume. A run in progress finishes, the job stays paused."""
-        job = await off_loop(app_state(ctx).service.pause, caller(ctx), job_id, reason)
-        return JobResult(job=JobView.of(job))
+        return await off_loop(app_state(ctx).service.pause, caller(ctx), job_id, reason, answer=_job_result)
 
     @server.tool(annotations=_write())
     async def job_resume(job_id: JobId, ctx: Context, reason: Reason = None) -> JobResult:
         """Resume a paused job (next fire counted from now, no burst of missed fires), retry a FAILED job,
         or release a BLOCKED one whose dependency was fixed."""
-        job = await off_loop(app_state(ctx).service.resume, caller(ctx), job_id, reason)
-        return JobResult(job=JobView.of(job))
+        return await off_loop(app_state(ctx).service.resume, caller(ctx), job_id, reason, answer=_job_result)
 
     @server.tool(annotations=_write(destructive=True, idempotent=True))
     async def job_cancel(job_id: JobId, ctx: Context, reason: Reason = None) -> JobResult:
         """Cancel a job for good; a run in progress is stopped."""
-        job = await off_loop(app_state(ctx).service.cancel, caller(ctx), job_id, reason)
-        return JobResult(job=JobView.of(job))
+        return await off_loop(app_state(ctx).service.cancel, caller(ctx), job_id, reason, answer=_job_result)
 
     @server.tool(annotations=_write())
     async def job_run_now(job_id: JobId, ctx: Context) -> JobResult:
         """Make an ACTIVE job due now (its regular schedule continues afterwards)."""
-        job = await off_loop(app_state(ctx).service.run_now, caller(ctx), job_id)
-        return JobResult(job=JobView.of(job))
+        return await off_loop(app_state(ctx).service.run_now, caller(ctx), job_id, answer=_job_result)
 
+
+def _register_reads(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_READ)
     async def job_retrieval_by_id(
         job_id: JobId,
         ctx: Context,
-        runs: Annotated[int, Field(ge=0, le=100, description="How many recent runs to include")] = 5,
+        runs: RunsShown = 5,
     ) -> JobWithRuns:
         """One job with its most recent runs."""
         job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, runs)
@@ -223,7 +140,7 @@ def register_job_tools(server: MCPServer[Any]) -> None:
         status: Filter = None,
         job_type: Filter = None,
         limit: Limit = 50,
-        cursor: Annotated[str | None, Field(description="next_cursor from the previous page")] = None,
+        cursor: Cursor = None,
     ) -> JobListResult:
         """Your jobs, newest first, optionally filtered by status and type; page with `cursor`."""
         statuses = parse_filter("status", status, JobStatus)

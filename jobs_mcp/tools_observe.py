@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
@@ -11,10 +11,12 @@ from pydantic import Field
 from jobs_mcp.results import PublicModel
 from jobs_mcp.state import app_state, caller
 from scheduler.engine.actions import NoLLMAction
+from scheduler.jobs.fields import text
 from scheduler.llm.observe import ChatObserver, Observation
-from store.errors import InvalidArgument
+from store import limits as L
 
-MESSAGE_MAX = 8_000
+Message = text("What the person just said, verbatim", L.MESSAGE_MAX, required=True)
+ChatId = text("The chat it was said in (the chat_id of your jobs)", L.CHAT_ID_MAX, required=True)
 
 
 class ObservedJob(PublicModel):
@@ -41,16 +43,12 @@ def register_observe_tools(server: MCPServer[Any]) -> None:
     @server.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
                                              open_world_hint=False))
     async def job_observe_chat(
-        message: Annotated[str, Field(description="What the person just said, verbatim")],
-        chat_id: Annotated[str, Field(description="The chat it was said in (the chat_id of your jobs)")],
+        message: Message,
+        chat_id: ChatId,
         ctx: Context,
     ) -> ObserveResult:
         """Tell the server what the person just said. ONGOING jobs of this chat whose end condition it shows met
         (e.g. "I booked the flight" for "until a flight is booked") are completed; the result lists them."""
-        if not message.strip() or len(message) > MESSAGE_MAX:
-            raise InvalidArgument("message", f"what the person said, 1-{MESSAGE_MAX} characters", message)
-        if not chat_id.strip():
-            raise InvalidArgument("chat_id", "the chat's id", chat_id)
         state = app_state(ctx)
         llm = state.extras.get("llm")
         if llm is None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any
+from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
@@ -12,9 +11,11 @@ from pydantic import Field
 from jobs_mcp.results import FireTime, PublicModel
 from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import app_state, off_loop
-from jobs_mcp.tools_jobs import Cron, IntervalDays, IntervalSeconds, JobTypeArg, RunAt, Schedule, TimeZone
+from jobs_mcp.tool_params import given_arguments, model_params, with_params, with_reading
+from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import SchedulePlan
+from store import limits as L
 
 
 class PreviewResult(PublicModel):
@@ -29,36 +30,29 @@ class PreviewResult(PublicModel):
     anchor_at: str | None = Field(None, description="RECURRING: the first fire; later fires are counted from it")
 
 
+PREVIEW_FIELDS = ("schedule", "job_type", "run_at", "cron", "interval_seconds", "interval_days", "timezone")
+PreviewCount = count("How many fire times to list", L.PREVIEW_COUNT, required=True)
+Now = text("Pretend it is this moment (ISO 8601), for what-if questions; default: the real now", L.TIME_TEXT_MAX)
+
+
 def register_schedule_tools(server: MCPServer[Any]) -> None:
     @server.tool(annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                              open_world_hint=False))
-    async def schedule_preview(
-        ctx: Context,
-        schedule: Schedule = None,
-        job_type: JobTypeArg = None,
-        run_at: RunAt = None,
-        cron: Cron = None,
-        interval_seconds: IntervalSeconds = None,
-        interval_days: IntervalDays = None,
-        timezone: TimeZone = None,
-        count: Annotated[int, Field(ge=1, le=50, description="How many fire times to list")] = 5,
-        now: Annotated[str | None, Field(
-            description="Pretend it is this moment (ISO 8601), for what-if questions; default: the real now")] = None,
-    ) -> PreviewResult:
+    @with_params(*model_params(JobInput, only=PREVIEW_FIELDS))
+    async def schedule_preview(ctx: Context, count: PreviewCount = 5, now: Now = None,
+                               **fields: Any) -> PreviewResult:
         """Show how a schedule is understood: its job type, a one-line summary and the next fire times.
 
         Use it to confirm a schedule with the person before job_create. Nothing is stored.
         """
-        data = JobInput(title="preview", instructions="preview", schedule=schedule, job_type=job_type,
-                        run_at=run_at, cron=cron, interval_seconds=interval_seconds, interval_days=interval_days,
-                        timezone=timezone)
         state = app_state(ctx)
+        given = given_arguments(fields)
 
         async def attempt(read: dict[str, Any] | None) -> SchedulePlan:
-            chosen = data if read is None else replace(data, schedule=None, schedule_text=schedule, **read)
-            return await off_loop(state.service.preview, chosen, now, count)
+            data = JobInput.model_validate({"title": "preview", "instructions": "preview", **with_reading(given, read)})
+            return await off_loop(state.service.preview, data, now, count)
 
-        preview = await with_schedule_fallback(state, schedule, timezone, attempt)
+        preview = await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
         spec = preview.spec
         return PreviewResult(
             job_type=preview.job_type.value, summary=preview.summary, timezone=preview.timezone,

@@ -6,20 +6,36 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
-from pydantic import Field
+from pydantic import AfterValidator, Field, ValidationInfo
 
 from jobs_mcp.results import JobBrief, PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
 from jobs_mcp.tools_jobs import Filter, parse_filter
+from scheduler.jobs.fields import check_clean, count, text
 from scheduler.search.service import SearchHit, SearchService
+from store import limits as L
 from store.enums import JobStatus, JobType
+from store.errors import InvalidArgument
 
-Keywords = Annotated[str | list[str], Field(
+
+def _keywords_rule(value: str | list[str], info: ValidationInfo) -> str | list[str]:
+    items = [value] if isinstance(value, str) else value
+    if len(items) > L.KEYWORD_ITEMS_MAX:
+        raise InvalidArgument("keywords", f"at most {L.KEYWORD_ITEMS_MAX} keywords", f"{len(items)} keywords")
+    if sum(len(item) for item in items) > L.KEYWORDS_MAX:
+        raise InvalidArgument("keywords", f"at most {L.KEYWORDS_MAX} characters in all", value)
+    for item in items:
+        check_clean("keywords", item)
+    return value
+
+
+Keywords = Annotated[str | list[str], AfterValidator(_keywords_rule), Field(
     description="Words to look for in titles and instructions: a string or a list. Identifiers such as "
                 "'INV-2093' match whole. Any text is safe: quotes, AND, *, : are ordinary characters.")]
-Query = Annotated[str, Field(
-    description="What the job is about, in the person's own words, e.g. 'the thing about money clients owe me'")]
-SearchLimit = Annotated[int, Field(ge=1, le=50, description="How many jobs to return at most (1-50)")]
+Query = text("What the job is about, in the person's own words, e.g. 'the thing about money clients owe me'",
+             L.QUERY_MAX, required=True)
+SearchLimit = count(f"How many jobs to return at most ({L.SEARCH_LIMIT.low}-{L.SEARCH_LIMIT.high})",
+                    L.SEARCH_LIMIT, required=True)
 SearchFilter = Annotated[Filter, Field(
     description="One value or a list. ARCHIVED jobs are left out unless asked for here")]
 

@@ -51,22 +51,40 @@ ALLOWED_TRANSITIONS: dict[tuple[S, S], str] = {
     (S.ACTIVE, S.COMPLETED): "g",
 }
 
-OPERATION_HINTS: dict[S, str] = {
-    S.COMPLETED: "it has completed; create a new job or use job_run_now to run it once more",
-    S.CANCELLED: "it was cancelled; create a new job instead",
-    S.ARCHIVED: "it is archived",
+# What a caller can do instead when an operation is refused in a status. Every tool named here is
+# allowed from that status (tests/store/test_lifecycle.py calls each one to prove it).
+_ENDED = "create a new job with job_create"
+STATUS_HINTS: dict[S, str] = {
+    S.COMPLETED: f"it has completed; {_ENDED}",
+    S.CANCELLED: f"it was cancelled; {_ENDED}",
+    S.ARCHIVED: f"it is archived; {_ENDED}",
     S.FAILED: "it has failed; job_resume retries it",
+    S.PAUSED: "it is paused; job_resume resumes it",
+    S.BLOCKED: "it is blocked (see last_error); job_update can change its dependencies, job_cancel ends it",
+    S.PENDING: "it waits for its dependencies; job_update can change them",
+    S.IN_PROGRESS: "it is running now; job_pause or job_cancel acts on it",
 }
+# (operation, status) -> a hint more precise than the status's own.
+OPERATION_HINTS: dict[tuple[str, S], str] = {
+    ("resume", S.ACTIVE): "it is not paused",
+    ("resume", S.PENDING): "it is not paused; it waits for its dependencies",
+    ("resume", S.IN_PROGRESS): "it is running now, not paused",
+    ("pause", S.PAUSED): "it is already paused; job_resume resumes it",
+}
+
+
+def next_step(status: S, operation: str) -> str:
+    """'; <what to do instead>' for a refused `operation` on a job in `status`, or ''."""
+    hint = OPERATION_HINTS.get((operation, status)) or STATUS_HINTS.get(status, "")
+    return f"; {hint}" if hint else ""
 
 
 def check_transition(job_id: str, current: S, target: S, operation: str) -> str:
     """Return the diagram letter for current -> target, or raise Conflict naming the status."""
     letter = ALLOWED_TRANSITIONS.get((current, target))
     if letter is None:
-        hint = OPERATION_HINTS.get(current, "")
-        suffix = f": {hint}" if hint else ""
         raise Conflict(
-            f"cannot {operation} job {job_id}: its status is {current.value}{suffix}",
+            f"cannot {operation} job {job_id}: its status is {current.value}{next_step(current, operation)}",
             job_id=job_id,
             status=current.value,
         )

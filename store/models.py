@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from store import limits as L
 from store.types import UTCDateTime
 
 
@@ -33,21 +34,21 @@ class Job(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=16)
     owner: str = Field(max_length=200)
-    chat_id: str | None = Field(default=None, max_length=200)
-    title: str = Field(max_length=200)
+    chat_id: str | None = Field(default=None, max_length=L.CHAT_ID_MAX)
+    title: str = Field(max_length=L.TITLE_MAX)
     instructions: str = Field(sa_type=Text)
     job_type: str = Field(max_length=16)
     action: str = Field(default="agent", max_length=16)
 
     # Schedule. `schedule_text` is the plain-words phrase as the caller gave it.
-    schedule_text: str | None = Field(default=None, max_length=500)
+    schedule_text: str | None = Field(default=None, max_length=L.SCHEDULE_MAX)
     run_at: datetime | None = _utc()
-    cron: str | None = Field(default=None, max_length=120)
+    cron: str | None = Field(default=None, max_length=L.CRON_MAX)
     interval_seconds: int | None = None
     interval_days: int | None = None
     anchor_at: datetime | None = _utc()
     wall_time: str | None = Field(default=None, max_length=8)  # HH:MM:SS kept by interval_days fires
-    timezone: str = Field(default="UTC", max_length=64)
+    timezone: str = Field(default="UTC", max_length=L.TIMEZONE_MAX)
     start_at: datetime | None = _utc()
     end_at: datetime | None = _utc()
     max_runs: int | None = None
@@ -69,9 +70,9 @@ class Job(SQLModel, table=True):
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     guidance: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
-    webhook_url: str | None = Field(default=None, max_length=2000)
-    webhook_secret: str | None = Field(default=None, max_length=500)
-    idempotency_key: str | None = Field(default=None, max_length=200)
+    webhook_url: str | None = Field(default=None, max_length=L.WEBHOOK_URL_MAX)
+    webhook_secret: str | None = Field(default=None, max_length=L.WEBHOOK_SECRET_MAX)
+    idempotency_key: str | None = Field(default=None, max_length=L.IDEMPOTENCY_KEY_MAX)
 
     claimed_by: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = _utc()

@@ -79,16 +79,14 @@ class JobRepository:
 
     # -- jobs -----------------------------------------------------------------
 
-    def create_job(self, job: Job, *, actor: str, reason: str | None = None) -> tuple[Job, bool]:
-        """Insert `job` and its creation event. Returns (job, created).
+    def create_job(self, job: Job, *, actor: str, reason: str | None = None,
+                   before_commit: Callable[[Job], None] | None = None) -> tuple[Job, bool]:
+        """Insert `job` and its creation event in one transaction. Returns (job, created).
 
-        If the owner already has a job with the same `idempotency_key`, nothing
-        is written and (existing job, False) is returned.
+        The caller looked the idempotency key up already; if a concurrent create with the same
+        key won the race, nothing is written and (that job, False) is returned.
+        `before_commit(job)` runs inside the transaction: if it raises, nothing is written.
         """
-        if job.idempotency_key:
-            existing = self.find_by_idempotency_key(job.owner, job.idempotency_key)
-            if existing is not None:
-                return existing, False
         event = JobEvent(
             job_id=job.id, owner=job.owner, at=job.created_at, from_status=None,
             to_status=job.status, actor=actor, reason=reason or "created",
@@ -97,8 +95,10 @@ class JobRepository:
             with self.write() as session:
                 session.add(job)
                 session.add(event)
+                session.flush()
+                if before_commit is not None:
+                    before_commit(job)
         except IntegrityError:
-            # Lost a race with a concurrent create carrying the same key.
             if job.idempotency_key:
                 existing = self.find_by_idempotency_key(job.owner, job.idempotency_key)
                 if existing is not None:
@@ -191,13 +191,15 @@ class JobRepository:
         now: datetime,
         transition: Transition | None = None,
         also: Callable[[Connection, Job], None] | None = None,
+        before_commit: Callable[[Job], None] | None = None,
     ) -> Job:
         """Apply `changes` to `job` if its row still has `job.version`.
 
         With `transition`, the status change is checked against the lifecycle
         table and recorded as an event in the same transaction; `also(conn, job)`
-        adds rows to that transaction (the outbox). Raises StaleVersion if the
-        row moved on since `job` was read.
+        adds rows to that transaction (the outbox). `before_commit(updated)` runs
+        last inside it: if it raises, nothing is written. Raises StaleVersion if
+        the row moved on since `job` was read.
         """
         values = dict(changes)
         if transition is not None:
@@ -223,7 +225,9 @@ class JobRepository:
             if also is not None:
                 session.flush()
                 also(session.connection(), job)
-        updated = job.model_copy(update=values)
+            updated = job.model_copy(update=values)
+            if before_commit is not None:
+                before_commit(updated)
         return updated
 
     # -- runs and events ------------------------------------------------------
@@ -268,6 +272,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, job_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created_at), str(job_id)
-    except (ValueError, TypeError) as exc:
+        when = datetime.fromisoformat(created_at)
+        # A forged cursor must not reach SQL with what a database refuses (a naive time, NUL, a huge id).
+        if when.tzinfo is None or not isinstance(job_id, str) or len(job_id) > 64 or "\x00" in job_id:
+            raise ValueError("not a cursor of ours")
+        job_id.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+        return when, job_id
+    except (ValueError, TypeError, RecursionError) as exc:
         raise InvalidArgument("cursor", "a cursor returned by a previous job_list call", cursor) from exc

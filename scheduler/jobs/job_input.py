@@ -1,56 +1,116 @@
-"""The fields a caller may send to create or change a job, before validation."""
+"""The fields a caller may send to create or change a job: each declared once, with its type, bounds
+and description.
+
+`JobInput` is job_create's arguments, `JobPatch` job_update's (the same fields, all optional, plus a
+guidance note). The tools' signatures are built from these models (jobs_mcp/tool_params.py), the
+service validates with them, and docs/limits.md lists the bounds (scheduler/jobs/limits.py).
+Times stay ISO 8601 texts here: a time without an offset is read in the job's zone, which only the
+service knows once every field is in.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic.fields import FieldInfo
+
+from scheduler.jobs.fields import count, invalid_argument_from, text, text_list, usd, zone_name
+from store import limits as L
+
+JobTypeName = Literal["ONE_OFF", "SCHEDULED", "RECURRING", "ONGOING"]
+ActionName = Literal["agent", "notify"]
+TIME = "ISO 8601, e.g. '2026-12-24T18:00:00' (read in `timezone`) or '2026-12-24T17:00:00Z'"
 
 
-@dataclass(frozen=True)
-class JobInput:
-    """job_create's parameters. Times are ISO 8601 strings; naive ones are read in `timezone`."""
+class StrictInput(BaseModel):
+    """Unknown fields are refused; a bad value raises InvalidArgument naming its field."""
 
-    title: str
-    instructions: str
-    job_type: str | None = None
-    schedule: str | None = None
-    run_at: str | None = None
-    cron: str | None = None
-    interval_seconds: int | None = None
-    interval_days: int | None = None
-    timezone: str | None = None
-    start_at: str | None = None
-    end_at: str | None = None
-    max_runs: int | None = None
-    end_condition: str | None = None
-    action: str = "agent"
-    depends_on: list[str] = field(default_factory=list)
-    chat_id: str | None = None
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    idempotency_key: str | None = None
-    max_attempts: int | None = None
-    timeout_seconds: int | None = None
-    misfire_grace_seconds: int | None = None
-    # The words behind explicit fields an LLM read from them (kept for the person to see).
-    schedule_text: str | None = None
-    max_cost_usd: float | None = None  # spending cap over all runs; exceeded -> BLOCKED
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _domain_errors(cls, data: Any, handler: Any) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise invalid_argument_from(exc) from None
 
 
-@dataclass(frozen=True)
-class JobPatch:
-    """job_update's parameters: only the fields in `sent` are changed."""
+class JobInput(StrictInput):
+    """job_create's arguments."""
 
-    values: dict[str, Any]
+    title: text("Short name for the job", L.TITLE_MAX, required=True)
+    instructions: text("What to do at each run, in plain words (or the reminder text)", L.INSTRUCTIONS_MAX,
+                       required=True)
+    job_type: Annotated[JobTypeName | None, Field(
+        description="ONE_OFF (once), SCHEDULED (cron), RECURRING (fixed interval), ONGOING (interval until "
+                    "end_condition is met). Inferred from the schedule fields when left out.")] = None
+    schedule: text("The schedule in plain words, e.g. 'every Monday at 9am', 'tomorrow at 17:00', "
+                   "'in 90 minutes'", L.SCHEDULE_MAX) = None
+    run_at: text(f"ONE_OFF: when to run, {TIME}. Default: now", L.TIME_TEXT_MAX) = None
+    cron: text("SCHEDULED: a 5-field cron line read in `timezone`, e.g. '0 9 * * 1'", L.CRON_MAX) = None
+    interval_seconds: count("RECURRING/ONGOING: seconds between fires (elapsed time; at least the server's "
+                            "minimum, default 60)", L.INTERVAL_SECONDS) = None
+    interval_days: count("RECURRING/ONGOING: calendar days between fires, at the same local wall-clock time",
+                         L.INTERVAL_DAYS) = None
+    timezone: zone_name("IANA time zone for the schedule, e.g. 'Europe/Berlin'; default from "
+                        "JOBS_MCP_TIMEZONE", L.TIMEZONE_MAX) = None
+    start_at: text(f"No fire before this time ({TIME})", L.TIME_TEXT_MAX) = None
+    end_at: text(f"No fire after this time ({TIME}); the job then completes", L.TIME_TEXT_MAX) = None
+    max_runs: count("Complete the job after this many runs", L.MAX_RUNS) = None
+    end_condition: text("ONGOING (required): when the goal counts as met", L.END_CONDITION_MAX) = None
+    action: Annotated[ActionName | None, Field(
+        description="'agent' runs the instructions through the LLM (default); 'notify' delivers them as the "
+                    "message")] = None
+    depends_on: text_list("Job ids that must COMPLETE before this job runs", L.JOB_ID_MAX, L.DEPENDS_MAX) = None
+    chat_id: text("The chat the results go back to", L.CHAT_ID_MAX) = None
+    webhook_url: text("Also POST each result to this http(s) URL (signed)", L.WEBHOOK_URL_MAX) = None
+    webhook_secret: text("HMAC secret for the webhook signature; never returned", L.WEBHOOK_SECRET_MAX) = None
+    idempotency_key: text("Repeat-safe creation: a second call with the same key returns the first job "
+                          "(created: false); empty counts as none", L.IDEMPOTENCY_KEY_MAX) = None
+    max_attempts: count("Attempts per fire before the job fails (default 3)", L.MAX_ATTEMPTS) = None
+    timeout_seconds: count("Time limit of one run in seconds (default 300)", L.TIMEOUT_SECONDS) = None
+    misfire_grace_seconds: count("A fire missed by more than this (server down) is recorded as missed, not run "
+                                 "(default 3600)", L.MISFIRE_GRACE_SECONDS) = None
+    max_cost_usd: usd("Stop the job (BLOCKED) once its runs together cost more than this many US dollars",
+                      L.MAX_COST_USD) = None
+    # Not a tool argument: the words behind explicit fields an LLM read from them (kept for the person).
+    schedule_text: text("The plain-words schedule the explicit fields were read from", L.SCHEDULE_MAX) = None
 
-    SCHEDULE_FIELDS = frozenset(
-        {"job_type", "schedule", "run_at", "cron", "interval_seconds", "interval_days", "timezone",
-         "start_at", "end_at", "max_runs"}
-    )
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"schedule_text"})
+    # What decides when the job fires: a patch touching one of these reschedules the job.
+    SCHEDULE_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"job_type", "schedule", "run_at", "cron", "interval_seconds", "interval_days", "timezone", "start_at",
+         "end_at", "max_runs"})
+    # The fields that choose the kind of schedule: sending one replaces the job's former kind.
+    KIND_FIELDS: ClassVar[tuple[str, ...]] = ("schedule", "run_at", "cron", "interval_seconds", "interval_days")
+
+
+def _all_optional(model: type[BaseModel], exclude: frozenset[str]) -> dict[str, Any]:
+    return {name: (info.annotation if not info.is_required() else info.annotation | None,
+                   FieldInfo.merge_field_infos(info, default=None))
+            for name, info in model.model_fields.items() if name not in exclude}
+
+
+class _PatchBase(StrictInput):
+    @property
+    def sent(self) -> dict[str, Any]:
+        """The fields the caller set, and only those (an empty optional text counts as not set)."""
+        return self.model_dump(exclude_unset=True, exclude_none=True)
 
     @property
     def touches_schedule(self) -> bool:
-        return bool(self.SCHEDULE_FIELDS & self.values.keys())
+        return bool(JobInput.SCHEDULE_FIELDS & self.sent.keys())
 
 
-INPUT_FIELDS = frozenset(f.name for f in fields(JobInput))
+JobPatch = create_model(
+    "JobPatch",
+    __base__=_PatchBase,
+    __doc__="job_update's arguments: JobInput's fields, all optional (the idempotency key cannot change), "
+            "and a guidance note. Only the fields that were set change.",
+    **_all_optional(JobInput, frozenset({"idempotency_key"})),
+    guidance=(text(f"A note for future runs, appended to the job's notes (the job keeps the newest "
+                   f"{L.GUIDANCE_NOTES_KEPT}, {L.GUIDANCE_TOTAL_MAX} characters at most)", L.GUIDANCE_NOTE_MAX),
+              None),
+)

@@ -1,8 +1,9 @@
 """Job operations behind the tools: validate, apply the lifecycle, write once.
 
-Each public method is one use case. Input is checked completely before the
-first write, so a refused request changes nothing. Status changes go through
-`store.lifecycle` (via the repository) and are recorded as events.
+Each public method is one use case. Input is checked completely before the first write, and
+each write is one transaction that also builds the caller's answer (`answer`): if building it
+fails, nothing is written, so a refused or failed call changes nothing. Status changes go
+through `store.lifecycle` (via the repository) and are recorded as events.
 """
 
 from __future__ import annotations
@@ -11,39 +12,42 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from scheduler.clock import Clock
 from scheduler.jobs.dependencies import DependencyState, check_dependencies, dependency_state
-from scheduler.jobs.job_input import INPUT_FIELDS, JobInput, JobPatch
+from scheduler.jobs.fields import check_text
+from scheduler.jobs.job_input import JobInput, JobPatch
 from scheduler.jobs.validation import (
-    DEPENDS_MAX,
-    INSTRUCTIONS_MAX,
-    TITLE_MAX,
-    CheckedSchedule,
     Limits,
-    check_action,
-    check_cost,
     check_end_condition,
-    check_positive,
     check_schedule,
-    check_text,
     check_webhook,
     parse_time,
 )
-from scheduler.schedules.job_schedule import resume_fire, spec_of
+from scheduler.schedules.job_schedule import SCHEDULE_COLUMNS, resume_fire, spec_columns, spec_of
 from scheduler.schedules.preview import preview_schedule
+from scheduler.schedules.schedule_math import next_fire
 from scheduler.schedules.spec import ScheduleSpec
-from scheduler.schedules.timezones import zone
-from store.enums import TERMINAL_STATUSES, JobStatus, JobType
-from store.errors import Conflict, InvalidArgument, StaleVersion
+from store import limits as L
+from store.enums import TERMINAL_STATUSES, JobAction, JobStatus, JobType
+from store.errors import Conflict, StaleVersion
 from store.ids import new_job_id
+from store.lifecycle import next_step
 from store.models import Job, JobEvent, JobRun
 from store.repository import JobPage, JobRepository, Transition
 
 log = logging.getLogger(__name__)
 STALE_RETRIES = 5
 S = JobStatus
+T = TypeVar("T")
+_STATUS_FOR = {DependencyState.READY: S.ACTIVE, DependencyState.WAITING: S.PENDING,
+               DependencyState.BLOCKED: S.BLOCKED}
+# Stored as given once the model accepted them; None leaves the column's default.
+_AS_GIVEN = frozenset({"title", "instructions", "chat_id", "max_cost_usd", "idempotency_key",
+                       "misfire_grace_seconds", "max_attempts", "timeout_seconds"})
+# What a rescheduling update rewrites, sent or not.
+_RESCHEDULED = SCHEDULE_COLUMNS | {"schedule_text"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,30 @@ class SchedulePlan:
 class CreateOutcome:
     job: Job
     created: bool
+    spec: ScheduleSpec  # the checked schedule, carried so the answer need not rebuild it
+
+
+@dataclass(frozen=True)
+class _Checked:
+    columns: dict[str, Any]
+    spec: ScheduleSpec
+    first_fire: datetime | None
+    dependencies: dict[str, Job]
+
+
+class _Answer(Generic[T]):
+    """The caller's answer, built inside the write transaction (repository `before_commit`)."""
+
+    def __init__(self, answer: Callable[[Any], T], wrap: Callable[[Job], Any] = lambda job: job) -> None:
+        self._answer, self._wrap = answer, wrap
+        self.value: T
+
+    def __call__(self, job: Job) -> None:
+        self.value = self._answer(self._wrap(job))
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class JobService:
@@ -88,118 +116,89 @@ class JobService:
 
     # -- create ----------------------------------------------------------------
 
-    def create(self, owner: str, data: JobInput, *, actor: str | None = None) -> CreateOutcome:
+    def create(self, owner: str, data: JobInput, *, actor: str | None = None,
+               answer: Callable[[CreateOutcome], T] = _same) -> T:
+        """Store a new job; `answer(outcome)` (default: the outcome itself) is what the caller gets."""
         now = self.clock.now()
-        if data.idempotency_key:
-            check_text("idempotency_key", data.idempotency_key, 200, required=True)
+        if data.idempotency_key:  # looked up once; the insert catches a concurrent twin by the unique key
             existing = self.repo.find_by_idempotency_key(owner, data.idempotency_key)
             if existing is not None:
-                return CreateOutcome(existing, created=False)
+                return answer(CreateOutcome(existing, created=False, spec=spec_of(existing)))
         job_id = new_job_id()
-        fields = self._checked_fields(owner, job_id, data, now)
-        deps: dict[str, Job] = fields.pop("_dependencies")
-        state, reason = dependency_state(deps)
-        status = {DependencyState.READY: S.ACTIVE, DependencyState.WAITING: S.PENDING,
-                  DependencyState.BLOCKED: S.BLOCKED}[state]
-        if status != S.ACTIVE:
-            fields["next_run_at"] = None
+        checked = self._check(owner, job_id, data, now)
+        state, reason = dependency_state(checked.dependencies)
+        status = _STATUS_FOR[state]
+        columns = checked.columns if status == S.ACTIVE else {**checked.columns, "next_run_at": None}
         job = Job(id=job_id, owner=owner, status=status.value, created_at=now, updated_at=now,
-                  last_error=reason, **fields)
-        job, created = self.repo.create_job(job, actor=actor or owner, reason=reason)
-        if created:
-            self._on_change(job)
-        return CreateOutcome(job, created)
+                  last_error=reason, **columns)
+        answered = _Answer(answer, lambda stored: CreateOutcome(stored, created=True, spec=checked.spec))
+        job, created = self.repo.create_job(job, actor=actor or owner, reason=reason, before_commit=answered)
+        if not created:
+            return answer(CreateOutcome(job, created=False, spec=spec_of(job)))
+        self._on_change(job)
+        return answered.value
 
-    def _checked_fields(self, owner: str, job_id: str, data: JobInput, now: datetime) -> dict[str, Any]:
-        title = check_text("title", data.title, TITLE_MAX, required=True)
-        instructions = check_text("instructions", data.instructions, INSTRUCTIONS_MAX, required=True)
-        tz_name = data.timezone or self.limits.default_timezone
-        zone(tz_name)
-        action = check_action(data.action)
-        checked: CheckedSchedule = check_schedule(data, tz_name, now, self.limits)
-        spec = checked.spec
-        end_condition = check_end_condition(spec.job_type, data.end_condition)
-        depends_on, deps = check_dependencies(self.repo, owner, job_id, data.depends_on or [], DEPENDS_MAX)
-        return {
-            "title": title,
-            "instructions": instructions,
-            "job_type": spec.job_type.value,
-            "action": action.value,
-            "schedule_text": checked.schedule_text,
-            "run_at": spec.run_at,
-            "cron": spec.cron,
-            "interval_seconds": spec.interval_seconds,
-            "interval_days": spec.interval_days,
-            "anchor_at": spec.anchor_at,
-            "wall_time": spec.wall_time.isoformat() if spec.wall_time else None,
-            "timezone": tz_name,
-            "start_at": spec.start_at,
-            "end_at": spec.end_at,
-            "max_runs": spec.max_runs,
-            "end_condition": end_condition,
-            "misfire_grace_seconds": check_positive("misfire_grace_seconds", data.misfire_grace_seconds, 0, 604_800)
-            if data.misfire_grace_seconds is not None else self.limits.default_misfire_grace_seconds,
+    def _check(self, owner: str, job_id: str, data: JobInput, now: datetime) -> _Checked:
+        """Everything the row needs, checked together: the schedule, dependencies, webhook and defaults."""
+        schedule = check_schedule(data, data.timezone or self.limits.default_timezone, now, self.limits)
+        spec = schedule.spec
+        depends_on, dependencies = check_dependencies(self.repo, owner, job_id, data.depends_on or [], L.DEPENDS_MAX)
+        columns = {
+            **self.limits.defaults(),
+            **data.model_dump(include=_AS_GIVEN, exclude_none=True),
+            **spec_columns(spec),
+            "schedule_text": schedule.schedule_text,
+            "action": data.action or JobAction.AGENT.value,
+            "end_condition": check_end_condition(spec.job_type, data.end_condition),
             "depends_on": depends_on,
-            "next_run_at": checked.first_fire,
-            "max_attempts": check_positive("max_attempts", data.max_attempts, 1, 20)
-            or self.limits.default_max_attempts,
-            "timeout_seconds": check_positive("timeout_seconds", data.timeout_seconds, 1, 86_400)
-            or self.limits.default_timeout_seconds,
-            "max_cost_usd": check_cost(data.max_cost_usd),
-            "chat_id": check_text("chat_id", data.chat_id, 200, required=False),
-            **dict(zip(("webhook_url", "webhook_secret"),
-                       check_webhook(data.webhook_url, data.webhook_secret, self.limits.fetch_allow), strict=True)),
-            "idempotency_key": data.idempotency_key,
-            "_dependencies": deps,
+            "next_run_at": schedule.first_fire,
+            **check_webhook(data.webhook_url, data.webhook_secret, self.limits.fetch_allow),
         }
+        return _Checked(columns=columns, spec=spec, first_fire=schedule.first_fire, dependencies=dependencies)
 
     # -- update ----------------------------------------------------------------
 
-    def update(self, owner: str, job_id: str, patch: JobPatch, *, actor: str | None = None) -> Job:
-        unknown = set(patch.values) - INPUT_FIELDS - {"guidance"}
-        if unknown or "idempotency_key" in patch.values:
-            name = "idempotency_key" if "idempotency_key" in patch.values else sorted(unknown)[0]
-            raise InvalidArgument(name, "a field job_update can change (the idempotency key cannot change)", name)
+    def update(self, owner: str, job_id: str, patch: JobPatch, *, actor: str | None = None,
+               answer: Callable[[Job], T] = _same) -> T:
+        """Change the fields the patch sets; a new schedule counts from now."""
         for _ in range(STALE_RETRIES):
             job = self.repo.get_job(owner, job_id)
             if JobStatus(job.status) in TERMINAL_STATUSES:
-                raise Conflict(f"cannot update job {job_id}: its status is {job.status}", job_id=job_id,
-                               status=job.status)
+                raise Conflict(f"cannot update job {job_id}: its status is {job.status}"
+                               + next_step(JobStatus(job.status), "update"), job_id=job_id, status=job.status)
             changes, transition = self._update_changes(owner, job, patch, actor or owner)
+            answered = _Answer(answer)
             try:
-                updated = self.repo.update_job(job, changes, now=self.clock.now(), transition=transition)
+                updated = self.repo.update_job(job, changes, now=self.clock.now(), transition=transition,
+                                               before_commit=answered)
             except StaleVersion:
                 continue
             self._on_change(updated)
-            return updated
+            return answered.value
         raise StaleVersion(job_id)
 
     def _update_changes(self, owner: str, job: Job, patch: JobPatch, actor: str) -> tuple[dict[str, Any],
                                                                                          Transition | None]:
         now = self.clock.now()
-        merged = _merge_input(job, patch)
-        fields = self._checked_fields(owner, job.id, merged, now)
-        deps: dict[str, Job] = fields.pop("_dependencies")
-        changes = {k: v for k, v in fields.items() if k in patch.values or k in _DERIVED_SCHEDULE}
-        if not patch.touches_schedule:
-            for key in _DERIVED_SCHEDULE:
-                changes.pop(key, None)
-        else:
-            changes["next_run_at"] = _next_after_reschedule(job, fields, now)
-        guidance = patch.values.get("guidance")
-        if guidance is not None:
-            note = check_text("guidance", guidance, 2_000, required=True)
-            changes["guidance"] = [*job.guidance, note]
+        sent = patch.sent
+        checked = self._check(owner, job.id, _job_as_input(job, sent), now)
+        changes = {name: value for name, value in checked.columns.items() if name in sent}
+        if patch.touches_schedule:
+            changes.update({name: checked.columns[name] for name in _RESCHEDULED})
+            changes["next_run_at"] = _next_after_reschedule(job, checked, now)
+        if "guidance" in sent:
+            changes["guidance"] = _newest_notes([*job.guidance, sent["guidance"]])
         transition = None
-        if "depends_on" in patch.values:
-            transition, extra = _dependency_transition(job, deps, actor, fields.get("next_run_at"), now)
+        if "depends_on" in sent:
+            transition, extra = _dependency_transition(job, checked.dependencies, actor, checked.first_fire, now)
             changes.update(extra)
         return changes, transition
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def pause(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None) -> Job:
-        reason = check_text("reason", reason, 2_000, required=False)
+    def pause(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None,
+              answer: Callable[[Job], T] = _same) -> T:
+        reason = check_text("reason", reason, L.REASON_MAX)
 
         def plan(job: Job) -> tuple[dict[str, Any], Transition]:
             changes: dict[str, Any] = {"paused_reason": reason or "paused by the owner"}
@@ -207,22 +206,23 @@ class JobService:
                 changes["next_run_at"] = None
             return changes, Transition(S.PAUSED, actor or owner, reason, "pause")
 
-        return self._transition(owner, job_id, plan)
+        return self._transition(owner, job_id, plan, answer)
 
-    def resume(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None) -> Job:
-        reason = check_text("reason", reason, 2_000, required=False)
+    def resume(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None,
+               answer: Callable[[Job], T] = _same) -> T:
+        reason = check_text("reason", reason, L.REASON_MAX)
 
         def plan(job: Job) -> tuple[dict[str, Any], Transition]:
             now = self.clock.now()
             if job.status not in (S.PAUSED, S.FAILED, S.BLOCKED):
                 raise Conflict(f"cannot resume job {job_id}: its status is {job.status}"
-                               + ("" if job.status not in (S.ACTIVE, S.PENDING) else "; it is not paused"),
-                               job_id=job_id, status=job.status)
+                               + next_step(JobStatus(job.status), "resume"), job_id=job_id, status=job.status)
             deps = self.repo.get_jobs(owner, job.depends_on)
             state, why = dependency_state(deps)
             if state == DependencyState.BLOCKED:
-                raise Conflict(f"cannot resume job {job_id}: {why}; fix or remove it with job_update",
-                               job_id=job_id, status=job.status)
+                fix = "create a new job with job_create" if job.status in TERMINAL_STATUSES else (
+                    "change the dependencies with job_update")
+                raise Conflict(f"cannot resume job {job_id}: {why}; {fix}", job_id=job_id, status=job.status)
             changes: dict[str, Any] = {"paused_reason": None, "last_error": None}
             if job.status == S.FAILED:
                 changes["attempt"] = 0
@@ -231,20 +231,21 @@ class JobService:
                 return changes, Transition(S.PENDING, actor or owner, reason or "waiting for dependencies", "resume")
             fire = now if job.status == S.FAILED and job.job_type == JobType.ONE_OFF else resume_fire(job, now)
             if fire is None:
-                raise Conflict(f"cannot resume job {job_id}: its schedule has no fire left (end_at or max_runs)",
-                               job_id=job_id, status=job.status)
+                raise Conflict(f"cannot resume job {job_id}: its schedule has no fire left (end_at or max_runs); "
+                               "extend it with job_update", job_id=job_id, status=job.status)
             changes["next_run_at"] = fire
             return changes, Transition(S.ACTIVE, actor or owner, reason, "resume")
 
-        return self._transition(owner, job_id, plan)
+        return self._transition(owner, job_id, plan, answer)
 
-    def cancel(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None) -> Job:
-        reason = check_text("reason", reason, 2_000, required=False)
+    def cancel(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None,
+               answer: Callable[[Job], T] = _same) -> T:
+        reason = check_text("reason", reason, L.REASON_MAX)
 
         def plan(job: Job) -> tuple[dict[str, Any], Transition]:
             return {"next_run_at": None}, Transition(S.CANCELLED, actor or owner, reason, "cancel")
 
-        return self._transition(owner, job_id, plan)
+        return self._transition(owner, job_id, plan, answer)
 
     def complete(self, owner: str, job_id: str, reason: str, *, actor: str) -> Job:
         """ACTIVE -> COMPLETED outside a run: an ONGOING job's goal was met, observed in the chat.
@@ -257,32 +258,33 @@ class JobService:
                                status=job.status)
             return {"next_run_at": None}, Transition(S.COMPLETED, actor, reason, "complete")
 
-        return self._transition(owner, job_id, plan)
+        return self._transition(owner, job_id, plan, _same)
 
-    def run_now(self, owner: str, job_id: str, *, actor: str | None = None) -> Job:
+    def run_now(self, owner: str, job_id: str, *, actor: str | None = None,
+                answer: Callable[[Job], T] = _same) -> T:
         def plan(job: Job) -> tuple[dict[str, Any], Transition | None]:
             if job.status != S.ACTIVE:
-                hint = {S.IN_PROGRESS: "it is running now", S.PENDING: "it waits for its dependencies",
-                        S.PAUSED: "resume it first", S.FAILED: "use job_resume to retry it"}.get(
-                    JobStatus(job.status), "")
                 raise Conflict(f"cannot run job {job_id} now: its status is {job.status}"
-                               + (f"; {hint}" if hint else ""), job_id=job_id, status=job.status)
+                               + next_step(JobStatus(job.status), "run_now"), job_id=job_id, status=job.status)
             return {"next_run_at": self.clock.now()}, None
 
-        return self._transition(owner, job_id, plan)
+        return self._transition(owner, job_id, plan, answer)
 
     def _transition(
-        self, owner: str, job_id: str, plan: Callable[[Job], tuple[dict[str, Any], Transition | None]]
-    ) -> Job:
+        self, owner: str, job_id: str, plan: Callable[[Job], tuple[dict[str, Any], Transition | None]],
+        answer: Callable[[Job], T],
+    ) -> T:
         for _ in range(STALE_RETRIES):
             job = self.repo.get_job(owner, job_id)
             changes, transition = plan(job)
+            answered = _Answer(answer)
             try:
-                updated = self.repo.update_job(job, changes, now=self.clock.now(), transition=transition)
+                updated = self.repo.update_job(job, changes, now=self.clock.now(), transition=transition,
+                                               before_commit=answered)
             except StaleVersion:
                 continue
             self._on_change(updated)
-            return updated
+            return answered.value
         raise StaleVersion(job_id)
 
     # -- reads -------------------------------------------------------------------
@@ -306,7 +308,6 @@ class JobService:
     def preview(self, data: JobInput, now_text: str | None, count: int) -> SchedulePlan:
         """How a schedule would fire, relative to `now_text` (ISO 8601) or the clock; nothing is stored."""
         tz_name = data.timezone or self.limits.default_timezone
-        zone(tz_name)
         now = parse_time("now", now_text, tz_name) or self.clock.now()
         checked = check_schedule(data, tz_name, now, self.limits)
         preview = preview_schedule(checked.spec, now, count)
@@ -314,55 +315,50 @@ class JobService:
                             timezone=tz_name, fires_utc=preview.fires_utc, fires_local=preview.fires_local)
 
 
-_DERIVED_SCHEDULE = frozenset(
-    {"job_type", "run_at", "cron", "interval_seconds", "interval_days", "anchor_at", "wall_time", "timezone",
-     "start_at", "end_at", "max_runs", "schedule_text", "next_run_at"}
-)
-_KIND_FIELDS = ("schedule", "run_at", "cron", "interval_seconds", "interval_days")
+# Job columns that are also JobInput fields, read back so an update passes the same checks as a create.
+_STORED_INPUTS = tuple(name for name in JobInput.model_fields
+                       if name in Job.model_fields and name not in ("idempotency_key", "schedule_text"))
+_KIND_COLUMNS = ("run_at", "cron", "interval_seconds", "interval_days")
 
 
-def _merge_input(job: Job, patch: JobPatch) -> JobInput:
-    """The job as a JobInput with the patch applied, so updates pass the same checks as creates."""
-    values = patch.values
-    keep_kind = not any(k in values for k in _KIND_FIELDS)
-    iso = _iso
-    base: dict[str, Any] = {
-        "title": job.title, "instructions": job.instructions,
-        "job_type": job.job_type if keep_kind or "job_type" in values else None,
-        "schedule": None,
-        "run_at": iso(job.run_at) if keep_kind and job.job_type == JobType.ONE_OFF else None,
-        "cron": job.cron if keep_kind else None,
-        "interval_seconds": job.interval_seconds if keep_kind else None,
-        "interval_days": job.interval_days if keep_kind else None,
-        "timezone": job.timezone, "start_at": iso(job.start_at), "end_at": iso(job.end_at),
-        "max_runs": job.max_runs, "end_condition": job.end_condition, "action": job.action,
-        "depends_on": job.depends_on, "chat_id": job.chat_id, "webhook_url": job.webhook_url,
-        "webhook_secret": job.webhook_secret, "idempotency_key": None, "max_attempts": job.max_attempts,
-        "timeout_seconds": job.timeout_seconds, "misfire_grace_seconds": job.misfire_grace_seconds,
-        "max_cost_usd": job.max_cost_usd,
-    }
-    if not keep_kind and "job_type" not in values and job.job_type == JobType.ONGOING:
-        base["job_type"] = JobType.ONGOING.value
-    if keep_kind and job.job_type == JobType.ONE_OFF and job.run_at is not None and job.run_at < job.created_at:
-        base["run_at"] = iso(job.run_at)
-    base.update({k: v for k, v in values.items() if k != "guidance"})
-    return JobInput(**base)
+def _job_as_input(job: Job, sent: dict[str, Any]) -> JobInput:
+    """The job as a JobInput with the sent fields applied; a newly sent kind of schedule replaces the old one."""
+    values = {name: _as_input(getattr(job, name)) for name in _STORED_INPUTS}
+    if any(name in sent for name in JobInput.KIND_FIELDS):
+        values.update(dict.fromkeys(_KIND_COLUMNS))
+        if job.job_type != JobType.ONGOING:  # an ONGOING job stays ONGOING under a new interval
+            values["job_type"] = None
+    elif job.job_type != JobType.ONE_OFF:
+        values["run_at"] = None
+    values.update({name: value for name, value in sent.items() if name != "guidance"})
+    return JobInput.model_validate(values)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _as_input(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _next_after_reschedule(job: Job, fields: dict[str, Any], now: datetime) -> datetime | None:
+def _newest_notes(notes: list[str]) -> list[str]:
+    """The newest guidance notes that fit the limits of limits.py; older ones drop off."""
+    kept: list[str] = []
+    total = 0
+    for note in reversed(notes):
+        if len(kept) == L.GUIDANCE_NOTES_KEPT or total + len(note) > L.GUIDANCE_TOTAL_MAX:
+            break
+        kept.append(note)
+        total += len(note)
+    return kept[::-1]
+
+
+def _next_after_reschedule(job: Job, checked: _Checked, now: datetime) -> datetime | None:
     """A rescheduled job fires next per its new schedule, counted from now."""
     if job.status not in (S.ACTIVE, S.IN_PROGRESS, S.PAUSED):
         return job.next_run_at
     if job.status == S.PAUSED:
         return None
-    if fields["job_type"] == JobType.ONE_OFF:
-        return fields["next_run_at"]
-    probe = Job(**{**job.model_dump(), **{k: fields[k] for k in _DERIVED_SCHEDULE if k in fields}})
-    return resume_fire(probe, now) if fields.get("anchor_at") else fields["next_run_at"]
+    if checked.spec.job_type == JobType.ONE_OFF or checked.spec.anchor_at is None:
+        return checked.first_fire
+    return next_fire(checked.spec, now, job.run_count)
 
 
 def _dependency_transition(
@@ -383,4 +379,4 @@ def _dependency_transition(
     return None, {}
 
 
-__all__ = ["JobService", "CreateOutcome", "spec_of"]
+__all__ = ["JobService", "CreateOutcome", "SchedulePlan", "spec_of"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime, time
+from typing import Any
 
 from scheduler.schedules.schedule_math import describe, next_fire
 from scheduler.schedules.spec import ScheduleSpec
@@ -19,19 +21,31 @@ def spec_of(job: Job) -> ScheduleSpec:
     )
 
 
+def spec_columns(spec: ScheduleSpec) -> dict[str, Any]:
+    """The job row's schedule columns for `spec`: the inverse of spec_of (the names are the same)."""
+    columns = {f.name: getattr(spec, f.name) for f in fields(spec)}
+    columns["job_type"] = spec.job_type.value
+    columns["wall_time"] = spec.wall_time.isoformat() if spec.wall_time else None
+    return columns
+
+
+SCHEDULE_COLUMNS = frozenset(f.name for f in fields(ScheduleSpec))
+
+
 def summary_of(job: Job) -> str:
     return describe(spec_of(job))
 
 
-def next_fires_of(job: Job, now: datetime, count: int = 3) -> list[datetime]:
-    """The job's coming fires: its stored next_run_at first, then the schedule's."""
+def next_fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[datetime]:
+    """The job's coming fires: its stored next_run_at first, then the schedule's (`spec` if the caller has it)."""
     if job.next_run_at is None:
         return []
     fires = [job.next_run_at]
     if job.job_type != JobType.ONE_OFF:
+        spec = spec or spec_of(job)
         after = job.next_run_at
         while len(fires) < count:
-            nxt = next_fire(spec_of(job), after, job.run_count + len(fires))
+            nxt = next_fire(spec, after, job.run_count + len(fires))
             if nxt is None:
                 break
             fires.append(nxt)
@@ -47,4 +61,4 @@ def resume_fire(job: Job, now: datetime) -> datetime | None:
     return next_fire(spec, now, job.run_count)
 
 
-__all__ = ["spec_of", "summary_of", "next_fires_of", "resume_fire"]
+__all__ = ["SCHEDULE_COLUMNS", "spec_of", "spec_columns", "summary_of", "next_fires_of", "resume_fire"]

@@ -22,6 +22,7 @@ import dateparser
 
 from scheduler.schedules.schedule_math import localize, validate_cron
 from scheduler.schedules.spec import ScheduleSpec
+from scheduler.schedules.timezones import zone
 from store.enums import JobType
 from store.errors import InvalidArgument
 
@@ -163,7 +164,7 @@ def _parse(text: str, timezone: str, now: datetime) -> ScheduleSpec:
         _refuse(f"a schedule of at most {MAX_TEXT_CHARS} characters")
     normalized = _normalize(text or "")
     rest, times = _extract_times(normalized)
-    ctx = _Ctx(tz_name=timezone, tz=ZoneInfo(timezone), now=now.astimezone(UTC), times=times)
+    ctx = _Ctx(tz_name=timezone, tz=zone(timezone), now=now.astimezone(UTC), times=times)
     if _RECURRENCE_MARK.search(rest):
         return _first_rule(_RECURRING_RULES, rest, ctx)
     return _first_rule(_ONE_OFF_RULES, rest, ctx) if rest or times.given else _refuse(NOT_UNDERSTOOD)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from scheduler.schedules.schedule_math import describe, first_fire, upcoming_fires
 from scheduler.schedules.spec import ScheduleSpec
+from scheduler.schedules.timezones import zone
 from store.enums import JobType
 
 __all__ = ["SchedulePreview", "preview_schedule"]
@@ -37,7 +37,7 @@ def preview_schedule(spec: ScheduleSpec, now: datetime, count: int) -> ScheduleP
         fires = [fire] if fire is not None and (spec.run_at is None or fire > now) else []
     else:
         fires = upcoming_fires(spec, now, count)
-    tz = ZoneInfo(spec.timezone)
+    tz = zone(spec.timezone)
     return SchedulePreview(
         job_type=spec.job_type,
         summary=describe(spec),

@@ -15,11 +15,12 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
 from scheduler.schedules.spec import ScheduleSpec
+from scheduler.schedules.timezones import zone
 from store.enums import JobType
 from store.errors import InvalidArgument
 
@@ -28,7 +29,6 @@ __all__ = ["describe", "first_fire", "localize", "next_fire", "upcoming_fires", 
 _CRON_EXPECTED = "a 5-field cron line such as '0 9 * * 1' (minute hour day-of-month month day-of-week)"
 _CRON_NEVER_FIRES = "a cron line that matches a real date (this one never fires: no match within 8 years)"
 _INTERVAL_EXPECTED = "exactly one of interval_seconds or interval_days, a positive whole number"
-_TZ_EXPECTED = "an IANA time zone such as 'Europe/Berlin'"
 
 # Skipped candidates are rare (a repeated fall-back hour holds at most 60 minute matches),
 # so this bound only stops a pathological expression from spinning forever.
@@ -205,10 +205,7 @@ def _as_utc(value: datetime | None, name: str) -> datetime:
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidArgument("timezone", _TZ_EXPECTED, name) from None
+    return zone(name)  # the one time zone rule (IANA names only), not ZoneInfo's wider one
 
 
 def _wall(instant: datetime, tz: ZoneInfo) -> datetime:

@@ -19,13 +19,13 @@ from scheduler.search.fusion import reciprocal_rank_fusion
 from scheduler.search.model import ModelUnavailable
 from store.enums import JobStatus
 from store.errors import InvalidArgument
+from store.limits import QUERY_MAX
 from store.models import Job
 from store.repository import JobRepository
 from store.search_keyword import KeywordSearch, Term, keyword_terms
 
 Mode = Literal["hybrid", "vector", "keyword"]
 CANDIDATES = 50  # per ranking fed to fusion: deep enough that fusion can lift a job both lists agree on
-QUERY_MAX = 2000
 KEYWORD_WEIGHT = 1.0
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from scheduler.clock import FakeClock
 from scheduler.jobs.job_input import JobInput, JobPatch
 from scheduler.jobs.service import JobService
+from store import limits as L
 from store.enums import JobStatus
 from store.errors import Conflict, InvalidArgument, NotFound, StaleVersion
 from store.models import Job
@@ -22,6 +24,13 @@ def make(service: JobService, owner: str = "alice", **fields: object) -> Job:
 
 def count_jobs(repo: JobRepository, owner: str = "alice") -> int:
     return len(repo.list_jobs(owner, limit=200).jobs)
+
+
+def row_counts(repo: JobRepository) -> tuple[int, ...]:
+    """Rows of every table a job write touches."""
+    with repo.engine.connect() as conn:
+        return tuple(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                     for table in ("jobs", "job_runs", "job_events", "deliveries"))
 
 
 def finish(repo: JobRepository, job: Job, to: JobStatus, clock: FakeClock) -> Job:
@@ -88,17 +97,88 @@ def test_interval_job_is_anchored(service: JobService, clock: FakeClock) -> None
         ({"action": "email"}, "action"),
         ({"webhook_url": "ftp://example.com/x"}, "webhook_url"),
         ({"max_attempts": 0}, "max_attempts"),
+        # The classes of the hardening issue: beyond a column, beyond the calendar, NUL.
+        ({"interval_seconds": 60, "start_at": "0001-01-01"}, "start_at"),
+        ({"cron": "0 9 * * *", "end_at": "9999-12-31T23:59:59-14:00"}, "end_at"),
+        ({"run_at": "9999-12-31T23:59:59"}, "run_at"),
+        ({"interval_seconds": 10**12}, "interval_seconds"),
+        ({"misfire_grace_seconds": 10**30}, "misfire_grace_seconds"),
+        ({"misfire_grace_seconds": -(10**30)}, "misfire_grace_seconds"),
+        ({"max_runs": 2**63, "interval_seconds": 600}, "max_runs"),
+        ({"title": "tea\x00time"}, "title"),
+        ({"chat_id": "c\x00"}, "chat_id"),
+        ({"idempotency_key": "k\x00"}, "idempotency_key"),
     ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(
     service: JobService, repo: JobRepository, fields: dict[str, object], field: str
 ) -> None:
-    before = count_jobs(repo)
+    before = row_counts(repo)
     with pytest.raises(InvalidArgument) as info:
         make(service, **fields)
     assert info.value.field == field
     assert str(info.value).startswith(f"{field}: expected ")
-    assert count_jobs(repo) == before
+    assert row_counts(repo) == before
+
+
+def test_an_answer_that_fails_writes_nothing(service: JobService, repo: JobRepository) -> None:
+    """The caller's answer is built inside the write: a failure there rolls the write back."""
+    def broken(_: object) -> None:
+        raise RuntimeError("the answer could not be built")
+
+    job = make(service, cron="0 9 * * 1")
+    before = row_counts(repo)
+    with pytest.raises(RuntimeError):
+        service.create("alice", JobInput(title="t", instructions="i"), answer=broken)
+    with pytest.raises(RuntimeError):
+        service.update("alice", job.id, JobPatch(title="changed", cron="0 10 * * *"), answer=broken)
+    for operation in (service.pause, service.cancel, service.run_now):
+        with pytest.raises(RuntimeError):
+            operation("alice", job.id, answer=broken)
+    assert row_counts(repo) == before
+    after = service.get("alice", job.id)
+    assert (after.title, after.cron, after.status, after.version) == (job.title, job.cron, "ACTIVE", job.version)
+
+
+def test_the_answer_is_what_the_caller_gets(service: JobService) -> None:
+    outcome = service.create("alice", JobInput(title="t", instructions="i", cron="0 9 * * 1"),
+                             answer=lambda o: (o.created, o.spec.cron, o.job.title))
+    assert outcome == (True, "0 9 * * 1", "t")
+
+
+def test_an_empty_idempotency_key_is_no_key(service: JobService, repo: JobRepository) -> None:
+    first = service.create("alice", JobInput(title="a", instructions="b", idempotency_key=""))
+    second = service.create("alice", JobInput(title="a", instructions="b", idempotency_key="  "))
+    assert first.created and second.created and first.job.id != second.job.id
+    assert first.job.idempotency_key is None and count_jobs(repo) == 2
+
+
+def test_every_bound_holds_on_both_databases(service: JobService) -> None:
+    """The largest value of every field is stored and read back alike on SQLite and PostgreSQL."""
+    job = make(service, title="t" * L.TITLE_MAX, instructions="i" * L.INSTRUCTIONS_MAX,
+               interval_days=L.INTERVAL_DAYS.high, max_runs=L.MAX_RUNS.high, start_at="2199-12-31T00:00:00Z",
+               misfire_grace_seconds=L.MISFIRE_GRACE_SECONDS.high, max_attempts=L.MAX_ATTEMPTS.high,
+               timeout_seconds=L.TIMEOUT_SECONDS.high, max_cost_usd=float(L.MAX_COST_USD),
+               chat_id="c" * L.CHAT_ID_MAX, idempotency_key="k" * L.IDEMPOTENCY_KEY_MAX)
+    stored = service.get("alice", job.id)
+    assert (stored.interval_days, stored.max_runs, stored.timeout_seconds) == (
+        L.INTERVAL_DAYS.high, L.MAX_RUNS.high, L.TIMEOUT_SECONDS.high)
+    assert len(stored.instructions) == L.INSTRUCTIONS_MAX and len(stored.idempotency_key or "") == 200
+    seconds = make(service, interval_seconds=L.INTERVAL_SECONDS.high, schedule_text="s" * L.SCHEDULE_MAX,
+                   cron=None, end_condition=None)
+    assert service.get("alice", seconds.id).interval_seconds == L.INTERVAL_SECONDS.high
+
+
+def test_guidance_keeps_the_newest_notes_within_the_limits(service: JobService) -> None:
+    job = make(service, cron="0 9 * * 1")
+    for i in range(L.GUIDANCE_NOTES_KEPT + 5):
+        job = service.update("alice", job.id, JobPatch(guidance=f"note {i}"))
+    assert len(job.guidance) == L.GUIDANCE_NOTES_KEPT and job.guidance[-1] == f"note {L.GUIDANCE_NOTES_KEPT + 4}"
+    for i in range(10):
+        job = service.update("alice", job.id, JobPatch(guidance=f"{i}" + "x" * (L.GUIDANCE_NOTE_MAX - 1)))
+    assert sum(len(n) for n in job.guidance) <= L.GUIDANCE_TOTAL_MAX and job.guidance[-1].startswith("9")
+    with pytest.raises(InvalidArgument):
+        service.update("alice", job.id, JobPatch(guidance="x" * (L.GUIDANCE_NOTE_MAX + 1)))
 
 
 def test_run_at_within_grace_runs_at_once(service: JobService, clock: FakeClock) -> None:
@@ -149,11 +229,11 @@ def test_cycle_through_update_is_refused(service: JobService) -> None:
     b = make(service, title="B", depends_on=[a.id])
     c = make(service, title="C", depends_on=[b.id])
     with pytest.raises(InvalidArgument, match="cycle") as info:
-        service.update("alice", a.id, JobPatch({"depends_on": [c.id]}))
+        service.update("alice", a.id, JobPatch(depends_on=[c.id]))
     assert info.value.field == "depends_on"
     assert service.get("alice", a.id).depends_on == []
     with pytest.raises(InvalidArgument):
-        service.update("alice", a.id, JobPatch({"depends_on": [a.id]}))
+        service.update("alice", a.id, JobPatch(depends_on=[a.id]))
 
 
 def test_pause_resume_cancel_are_recorded(service: JobService, clock: FakeClock) -> None:
@@ -183,7 +263,7 @@ def test_resuming_a_completed_job_is_a_conflict(service: JobService, repo: JobRe
 def test_updating_a_cancelled_job_is_a_conflict(service: JobService) -> None:
     job = service.cancel("alice", make(service).id)
     with pytest.raises(Conflict, match="CANCELLED"):
-        service.update("alice", job.id, JobPatch({"title": "new"}))
+        service.update("alice", job.id, JobPatch(title="new"))
     assert service.get("alice", job.id).title == "Pay invoices"
 
 
@@ -198,24 +278,24 @@ def test_other_owner_sees_not_found(service: JobService) -> None:
         with pytest.raises(NotFound):
             call("bob", job.id)
     with pytest.raises(NotFound):
-        service.update("bob", job.id, JobPatch({"title": "mine"}))
+        service.update("bob", job.id, JobPatch(title="mine"))
     assert service.list("bob").jobs == []
 
 
 def test_update_reschedules_from_now(service: JobService) -> None:
     job = make(service, cron="0 9 * * 1", timezone="America/New_York")
-    updated = service.update("alice", job.id, JobPatch({"cron": "30 7 * * *"}))
+    updated = service.update("alice", job.id, JobPatch(cron="30 7 * * *"))
     # Next 07:30 New York after 2026-11-24 12:00 UTC (07:00 EST) is the same day, 12:30 UTC.
     assert updated.next_run_at is not None and updated.next_run_at.isoformat() == "2026-11-24T12:30:00+00:00"
     assert updated.version == job.version + 1
-    noted = service.update("alice", job.id, JobPatch({"guidance": "mention the Q4 ones first"}))
+    noted = service.update("alice", job.id, JobPatch(guidance="mention the Q4 ones first"))
     assert noted.guidance == ["mention the Q4 ones first"] and noted.cron == "30 7 * * *"
 
 
 def test_update_with_bad_field_changes_nothing(service: JobService) -> None:
     job = make(service, cron="0 9 * * 1")
     with pytest.raises(InvalidArgument):
-        service.update("alice", job.id, JobPatch({"title": "ok", "timezone": "Mars/Olympus"}))
+        service.update("alice", job.id, JobPatch(title="ok", timezone="Mars/Olympus"))
     after = service.get("alice", job.id)
     assert (after.title, after.version) == (job.title, job.version)
 

@@ -58,7 +58,7 @@ def test_an_updated_job_is_found_by_its_new_words_only(
     search: SearchService, service: JobService, jobs: dict[str, Job]
 ) -> None:
     job = jobs["Water the plants"]
-    service.update("alice", job.id, JobPatch({"title": "Feed the cat", "instructions": "Give Tom his dinner"}))
+    service.update("alice", job.id, JobPatch(title="Feed the cat", instructions="Give Tom his dinner"))
     assert titles(search, "plants") == []
     assert titles(search, "cat dinner") == ["Feed the cat"]
 

@@ -70,7 +70,7 @@ def test_an_updated_job_is_found_by_its_new_meaning(
 
     job = jobs["Water the plants"]
     before = similarity("water the balcony plants")
-    service.update("alice", job.id, JobPatch({"title": "Feed the cat", "instructions": "Give Tom his dinner"}))
+    service.update("alice", job.id, JobPatch(title="Feed the cat", instructions="Give Tom his dinner"))
     assert first(search, "pet food", "vector") == "Feed the cat"
     assert before > 0.7 and similarity("water the balcony plants") < 0.4
 
@@ -124,7 +124,7 @@ def test_a_text_change_drops_the_stored_vector_in_the_database(
 ) -> None:
     search.embedder.drain()
     job = jobs["Water the plants"]
-    service.update("alice", job.id, JobPatch({"instructions": "Water the cactus only"}))
+    service.update("alice", job.id, JobPatch(instructions="Water the cactus only"))
     service.pause("alice", job.id)  # a status write must not drop it again or keep a stale one
     row = search.embedder.store.rows_by_id([job.id])[0]
     assert row.embedding is None and row.embedding_model is None

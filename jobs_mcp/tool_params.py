@@ -1,0 +1,65 @@
+"""Tool signatures built from the input models, so each field is declared once (scheduler/jobs/job_input.py).
+
+MCPServer builds a tool's input schema from its function's parameters, and a pydantic model
+parameter would become one nested object argument. Callers send flat arguments (`title`, `cron`,
+...), so the model's fields are laid out as keyword parameters of the tool function instead: same
+names, types, bounds and descriptions, one top-level argument each.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar, get_type_hints
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def model_params(model: type[BaseModel], *, only: Iterable[str] | None = None,
+                 exclude: Iterable[str] = ()) -> list[inspect.Parameter]:
+    """Keyword-only parameters for the model's fields (those in `only`, in the model's order)."""
+    wanted = set(model.model_fields) if only is None else set(only)
+    wanted -= set(exclude)
+    params = []
+    for name, info in model.model_fields.items():
+        if name not in wanted:
+            continue
+        bare = FieldInfo.merge_field_infos(info, default=PydanticUndefined)  # a default may not sit in Annotated
+        default = inspect.Parameter.empty if info.is_required() else info.default
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                        annotation=Annotated[info.annotation, bare]))
+    return params
+
+
+def with_params(*params: inspect.Parameter) -> Callable[[F], F]:
+    """Replace a tool function's `**fields` by `params` in the signature MCPServer reads.
+
+    The function is still called with keyword arguments, so `**fields` receives them.
+    """
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
+        hints = get_type_hints(fn, include_extras=True)
+        own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
+               if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        new = signature.replace(parameters=[*own, *params], return_annotation=hints.get("return"))
+        fn.__signature__ = new  # type: ignore[attr-defined]
+        fn.__annotations__ = {p.name: p.annotation for p in new.parameters.values()} | {"return": hints["return"]}
+        return fn
+
+    return decorate
+
+
+def given_arguments(fields: dict[str, Any]) -> dict[str, Any]:
+    """The arguments the caller gave: the SDK passes every declared one, None when left out."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def with_reading(given: dict[str, Any], read: dict[str, Any] | None) -> dict[str, Any]:
+    """The arguments with an LLM's reading of the `schedule` words in place of the words (see schedule_fallback)."""
+    if read is None:
+        return given
+    return {**{k: v for k, v in given.items() if k != "schedule"}, "schedule_text": given.get("schedule"), **read}
