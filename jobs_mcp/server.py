@@ -22,6 +22,7 @@ from jobs_mcp.identity import OwnerMiddleware, TokenTable
 from jobs_mcp.llm_setup import fetch_allow_list, install_llm
 from jobs_mcp.search_setup import install_search
 from jobs_mcp.state import AppState
+from jobs_mcp.strict_args import refuse_unknown
 from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource
 from jobs_mcp.tools_jobs import register_job_tools
 from jobs_mcp.tools_schedule import register_schedule_tools
@@ -49,6 +50,9 @@ class JobsServer(MCPServer[AppState]):
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
+            tool = self._tool_manager.get_tool(name)
+            if tool is not None:
+                refuse_unknown(name, arguments, tool.parameters.get("properties", {}))
             return await super().call_tool(name, arguments, context)
         except MCPError:
             raise
