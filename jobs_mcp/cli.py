@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from jobs_mcp.config import load_settings
-from store.errors import InvalidArgument
+from store.database_check import check_database
+from store.errors import DatabaseUnusable, InvalidArgument
+from store.unavailable import as_unavailable
 
 # (flag, environment variable, help). A flag wins over its variable; both are read and checked by
 # jobs_mcp.config, so a bad value gets the same message whichever way it came.
@@ -39,6 +43,7 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
 
 
 FLAG_FOR_VARIABLE = {variable: flag for flag, variable, _ in SERVE_FLAGS}
+_DATABASE = "--database-url / JOBS_MCP_DATABASE_URL"
 
 
 def _with_serve_flags(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,12 +70,27 @@ def serve(transport: str, **flags: str | None) -> None:
         settings = load_settings(environ)
         logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        from jobs_mcp.runtime import run_server  # after the settings are checked: its imports take seconds
+        with _database_errors():
+            check_database(settings.database_url)
+            from jobs_mcp.runtime import run_server  # after the checks: its imports take seconds
 
-        run_server(settings, transport)
+            run_server(settings, transport)
     except InvalidArgument as exc:
         flag = FLAG_FOR_VARIABLE.get(exc.field)
         raise click.UsageError(f"{flag} / {exc.message}" if flag else exc.message) from exc
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """An unusable database stops the command with one line naming the flag, its variable and the problem."""
+    try:
+        yield
+    except DatabaseUnusable as exc:
+        raise click.ClickException(f"{_DATABASE}: {exc.message}") from exc
+    except DBAPIError as exc:  # the schema could not be set up after the checks passed
+        unavailable = as_unavailable(exc)
+        problem = unavailable.cause if unavailable else str(exc.orig or exc).strip().splitlines()[0]
+        raise click.ClickException(f"{_DATABASE}: the schema could not be set up: {problem}") from exc
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The one translation point from exceptions to tool error text.
 
 A tool error's text starts with a code (`invalid_argument:`, `not_found:`,
-`conflict:`, `limit_exceeded:`, `unauthorized:`). An exception we did not
+`conflict:`, `limit_exceeded:`, `unavailable:`, `unauthorized:`). A database
+that cannot serve (read-only, disk full, unreachable) is `unavailable:` with the
+cause, logged once per cause rather than per call. An exception we did not
 expect is logged with a reference id and the caller gets only that id: no
 stack trace, no SQL, no driver text.
 """
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 
 from scheduler.jobs.fields import invalid_arguments
 from store.errors import JobsError
+from store.unavailable import as_unavailable, report
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,10 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def error_text(exc: BaseException, *, tool: str) -> str:
     cause = _root_cause(exc)
+    unavailable = as_unavailable(cause)
+    if unavailable is not None:
+        report(unavailable, tool)
+        return f"unavailable: {unavailable.message}"
     if isinstance(cause, JobsError):
         if cause.code == "internal_error":
             return _internal(cause, tool)

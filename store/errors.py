@@ -73,9 +73,23 @@ class Unauthorized(JobsError):
 
 
 class StoreUnavailable(JobsError):
-    """The database could not be reached or refused the operation."""
+    """The database cannot do what was asked right now; nothing was changed.
 
-    code = "internal_error"
+    `cause` says why in words an operator can act on ("the database is read-only", "the disk is
+    full", "the database cannot be reached"); `store.unavailable` derives it from the driver error.
+    """
+
+    code = "unavailable"
+
+    def __init__(self, cause: str, *, advice: str = "try again later") -> None:
+        self.cause = cause
+        super().__init__(f"{cause}; {advice}")
+
+
+class DatabaseUnusable(JobsError):
+    """The configured database cannot be used at all; raised before the server starts on it."""
+
+    code = "unavailable"
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -29,9 +29,10 @@ from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
 from store.enums import JobStatus
-from store.errors import InvalidArgument, NotFound, StaleVersion, StoreUnavailable
+from store.errors import InvalidArgument, NotFound, StaleVersion
 from store.lifecycle import check_transition
 from store.models import Job, JobEvent, JobRun
+from store.unavailable import unavailable_from
 from store.write_lock import write_lock
 
 
@@ -66,7 +67,7 @@ class JobRepository:
                 with session.begin():
                     yield session
             except OperationalError as exc:
-                raise StoreUnavailable("the job store is unavailable, try again") from exc
+                raise unavailable_from(exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -75,7 +76,7 @@ class JobRepository:
                 with session.begin():
                     yield session
             except OperationalError as exc:
-                raise StoreUnavailable("the job store is unavailable, try again") from exc
+                raise unavailable_from(exc) from exc
 
     # -- jobs -----------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class JobRepository:
                 params = {"job_id": job_id, "owner": owner, "limit": runs}
                 run_rows = conn.execute(_RECENT_RUNS, params).mappings().all() if runs > 0 else []
         except OperationalError as exc:
-            raise StoreUnavailable("the job store is unavailable, try again") from exc
+            raise unavailable_from(exc) from exc
         return Job.model_construct(**row), [JobRun.model_construct(**r) for r in run_rows]
 
     def get_jobs(self, owner: str, job_ids: Sequence[str]) -> dict[str, Job]:
@@ -143,7 +144,7 @@ class JobRepository:
             with self._read_engine.connect() as conn:
                 rows = conn.execute(_JOBS_BY_IDS, {"job_ids": list(job_ids)}).mappings().all()
         except OperationalError as exc:
-            raise StoreUnavailable("the job store is unavailable, try again") from exc
+            raise unavailable_from(exc) from exc
         return {row["id"]: Job.model_construct(**row) for row in rows if row["owner"] == owner}
 
     def dependency_edges(self, owner: str) -> dict[str, list[str]]:
