@@ -12,16 +12,21 @@ Contract:
   the caller's plan says (back to the queue, counting an attempt).
 - `now` comes from the caller's clock; heartbeats do not bump `version`, so a
   renewed lease never makes the run's own finish stale.
+- A damaged row never stops the others (`store.row_faults`): a row that cannot be
+  read, checked or planned is set FAILED with the reason (a claim), or has its
+  lease taken back and, if it was running, is set FAILED (a recovery); every
+  other row of the batch is claimed or recovered in the same call.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, select, update
 from sqlmodel import col
 
 from store.enums import JobStatus, RunOutcome
@@ -29,6 +34,15 @@ from store.ids import new_run_id
 from store.lifecycle import check_transition
 from store.models import Job
 from store.repository import JobRepository
+from store.row_faults import (
+    fault_text,
+    is_row_fault,
+    one_at_a_time,
+    row_problem,
+    set_aside,
+    unreadable,
+    unusable,
+)
 from store.run_types import (
     ENGINE_ACTOR,
     EVENTS,
@@ -44,10 +58,15 @@ from store.run_types import (
     write_job_finishes,
 )
 
+log = logging.getLogger(__name__)
 S = JobStatus
 # Statuses a claimed row can have: the run's own, or what a pause/cancel during the run left.
 _HELD = [S.IN_PROGRESS.value, S.PAUSED.value, S.CANCELLED.value, S.ACTIVE.value, S.BLOCKED.value]
 MISSED_SUMMARY = "missed: the fire was later than the job's misfire grace (server down or busy)"
+# What a damaged row becomes when it is set aside: a due job fails; a held one keeps its status
+# (a pause or cancel won), a running one fails.
+_CLAIM_ASIDE = {S.ACTIVE: S.FAILED}
+_HELD_ASIDE = {S(status): S(status) for status in _HELD} | {S.IN_PROGRESS: S.FAILED}
 
 
 @dataclass(frozen=True)
@@ -81,15 +100,39 @@ class ClaimStore:
         status; every claimed row was ACTIVE): a job with a fire to run becomes
         IN_PROGRESS with a `running` run row and an event; a job whose fires were
         all missed goes back to waiting (or ends) without a lease. Missed fires
-        are recorded as `missed` runs. One transaction.
+        are recorded as `missed` runs. One transaction; if a damaged row breaks it,
+        the due rows are claimed one at a time and the damaged one is set FAILED.
+        A row `plan` raises on, or that `row_problem` rejects, is set FAILED within the batch.
         """
         if limit <= 0:
             return ClaimBatch([], 0, 0)
+        try:
+            return self._claim(now, worker, limit, lease_s, plan)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("a due row broke the claim: claiming one at a time (%s)", fault_text(exc))
+        ids = self._due_ids(now, limit)
+        batches = one_at_a_time(ids, lambda job_id: self._claim(now, worker, 1, lease_s, plan, job_id),
+                                lambda job_id, why: self._set_aside(job_id, _CLAIM_ASIDE, why, now))
+        return ClaimBatch([c for b in batches for c in b.claims], len(ids), sum(b.missed for b in batches))
+
+    def _due(self, now: datetime) -> list[ColumnElement[bool]]:
+        return [JOBS.c.status == S.ACTIVE.value, JOBS.c.next_run_at <= now, JOBS.c.claimed_by.is_(None)]
+
+    def _due_ids(self, now: datetime, limit: int) -> list[str]:
+        with self.repo.read() as session:
+            return list(session.connection().execute(
+                select(JOBS.c.id).where(*self._due(now)).order_by(JOBS.c.next_run_at).limit(limit)).scalars())
+
+    def _claim(self, now: datetime, worker: str, limit: int, lease_s: float,
+               plan: Callable[[Job, datetime], FirePlan], job_id: str | None = None) -> ClaimBatch:
         with self.repo.write() as session:
             conn = session.connection()
+            where = self._due(now) + ([JOBS.c.id == job_id] if job_id is not None else [])
             due = (
                 select(JOBS.c.id)
-                .where(JOBS.c.status == S.ACTIVE.value, JOBS.c.next_run_at <= now, JOBS.c.claimed_by.is_(None))
+                .where(*where)
                 .order_by(JOBS.c.next_run_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -126,7 +169,10 @@ class ClaimStore:
         for job in jobs:
             # The claimed row (already IN_PROGRESS): a fire plan reads the schedule, never the status, and a
             # copy per claim as it was (ACTIVE) cost more than the plan itself.
-            fire_plan = plan(job, now)
+            fire_plan = _checked_plan(job, now, plan)
+            if isinstance(fire_plan, str):
+                waits.append((job.model_copy(update={"status": S.ACTIVE.value}), _aside_finish(job, fire_plan)))
+                continue
             for fire in fire_plan.missed:
                 runs.append(run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.MISSED,
                                        now=now, summary=MISSED_SUMMARY))
@@ -156,6 +202,18 @@ class ClaimStore:
         insert_rows(conn, EVENTS, events)
         return ClaimBatch(claims, len(jobs), missed), ended
 
+    def _set_aside(self, job_id: str, targets: dict[JobStatus, JobStatus], why: str, now: datetime, *,
+                   abandon: str | None = None) -> None:
+        """Set aside one row whose claim or recovery failed on its own (see `store.row_faults.set_aside`)."""
+        with self.repo.write() as session:
+            conn = session.connection()
+            if abandon is not None:
+                _abandon_runs(conn, [job_id], now, abandon)
+            told = set_aside(conn, self.outbox, job_id, targets, unusable(unreadable(conn, job_id, why)), now)
+        if told and self.outbox is not None:
+            self.outbox.after_commit()
+
+
     def renew_leases(self, worker: str, job_ids: Sequence[str], until: datetime) -> set[str]:
         """Extend the worker's leases; returns the ids still held (IN_PROGRESS, or paused during the run).
 
@@ -178,9 +236,9 @@ class ClaimStore:
 
         Returns the jobs as they were found (still claimed), at most `limit` per call.
         """
-        stmt = (select(Job).where(col(Job.status).in_(_HELD), col(Job.lease_until) < now)
-                .order_by(col(Job.lease_until)).limit(limit).with_for_update(skip_locked=True))
-        return self._take_back(stmt, now, plan, "lease expired: the node running it stopped renewing it")
+        where = [col(Job.status).in_(_HELD), col(Job.lease_until) < now]
+        return self._take_back(where, now, plan, "lease expired: the node running it stopped renewing it",
+                               limit=limit, skip_locked=True)
 
     def release(
         self, now: datetime, worker: str, job_ids: Sequence[str], plan: Callable[[Job], JobFinish]
@@ -188,26 +246,42 @@ class ClaimStore:
         """Give back this worker's leases at once (shutdown): open runs become `abandoned`."""
         if not job_ids:
             return []
-        stmt = select(Job).where(col(Job.id).in_(list(job_ids)), col(Job.claimed_by) == worker).with_for_update()
-        return self._take_back(stmt, now, plan, f"released: node {worker} shut down before the run finished")
+        where = [col(Job.id).in_(list(job_ids)), col(Job.claimed_by) == worker]
+        return self._take_back(where, now, plan, f"released: node {worker} shut down before the run finished")
 
     def recover_worker(self, now: datetime, worker: str, plan: Callable[[Job], JobFinish]) -> list[Job]:
         """Take back every lease of `worker` at once (a restarted node with a fixed id: its old runs died)."""
-        stmt = select(Job).where(col(Job.claimed_by) == worker).with_for_update(skip_locked=True)
-        return self._take_back(stmt, now, plan, f"abandoned: node {worker} restarted during the run")
+        where = [col(Job.claimed_by) == worker]
+        return self._take_back(where, now, plan, f"abandoned: node {worker} restarted during the run",
+                               skip_locked=True)
 
-    def _take_back(self, stmt: Any, now: datetime, plan: Callable[[Job], JobFinish], error: str) -> list[Job]:
+    def _take_back(self, where: list[Any], now: datetime, plan: Callable[[Job], JobFinish], error: str, *,
+                   limit: int | None = None, skip_locked: bool = False) -> list[Job]:
+        """One transaction for all rows; if a damaged row breaks it, one per row, the damaged one set aside."""
+        stmt = select(Job).where(*where).order_by(col(Job.lease_until)).limit(limit)
+        try:
+            return self._take_back_rows(stmt.with_for_update(skip_locked=skip_locked), now, plan, error)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("a claimed row broke the lease recovery: one at a time (%s)", fault_text(exc))
+        with self.repo.read() as session:
+            ids = list(session.connection().execute(stmt.with_only_columns(col(Job.id))).scalars())
+        found = one_at_a_time(
+            ids,
+            lambda job_id: self._take_back_rows(stmt.where(col(Job.id) == job_id).with_for_update(
+                skip_locked=skip_locked), now, plan, error),
+            lambda job_id, why: self._set_aside(job_id, _HELD_ASIDE, why, now, abandon=error))
+        return [job for jobs in found for job in jobs]
+
+    def _take_back_rows(self, stmt: Any, now: datetime, plan: Callable[[Job], JobFinish], error: str) -> list[Job]:
         with self.repo.write() as session:
             conn = session.connection()
             jobs = list(session.scalars(stmt).all())
             if not jobs:
                 return []
-            conn.execute(
-                update(RUNS)
-                .where(RUNS.c.job_id.in_([job.id for job in jobs]), RUNS.c.outcome == RunOutcome.RUNNING.value)
-                .values(outcome=RunOutcome.ABANDONED.value, finished_at=now, error=error)
-            )
-            pairs = [(job, plan(job)) for job in jobs]
+            _abandon_runs(conn, [job.id for job in jobs], now, error)
+            pairs = [(job, _checked_recovery(job, plan)) for job in jobs]
             write_job_finishes(conn, pairs, now)
             ended = self._ended(conn, pairs, now)
         if ended and self.outbox is not None:
@@ -229,3 +303,45 @@ def _wait_finish(job: Job, plan: FirePlan) -> JobFinish:
         last_run_at=job.last_run_at, last_error=plan.reason if plan.to_status else job.last_error,
         state=job.state, reason=plan.reason, actor=ENGINE_ACTOR,
     )
+
+
+def _abandon_runs(conn: Connection, job_ids: list[str], now: datetime, error: str) -> None:
+    conn.execute(
+        update(RUNS)
+        .where(RUNS.c.job_id.in_(job_ids), RUNS.c.outcome == RunOutcome.RUNNING.value)
+        .values(outcome=RunOutcome.ABANDONED.value, finished_at=now, error=error)
+    )
+
+
+def _checked_plan(job: Job, now: datetime, plan: Callable[[Job, datetime], FirePlan]) -> FirePlan | str:
+    """The job's fire plan, or why it has none: a row value the model does not allow, or a plan that raised."""
+    problem = row_problem(job)
+    if problem is not None:
+        return problem
+    try:
+        return plan(job, now)
+    except Exception as exc:
+        if not is_row_fault(exc):
+            raise
+        return f"its next fire cannot be computed ({fault_text(exc)})"
+
+
+def _checked_recovery(job: Job, plan: Callable[[Job], JobFinish]) -> JobFinish:
+    try:
+        return plan(job)
+    except Exception as exc:
+        if not is_row_fault(exc):
+            raise
+        problem = f"its lease could not be taken back normally ({fault_text(exc)})"
+        if job.status == S.IN_PROGRESS.value:
+            return _aside_finish(job, problem)
+        return JobFinish(status=S(job.status), next_run_at=job.next_run_at if job.status == S.ACTIVE.value else None,
+                         run_count=job.run_count, attempt=job.attempt, last_run_at=job.last_run_at,
+                         last_error=unusable(problem), state=job.state)
+
+
+def _aside_finish(job: Job, problem: str) -> JobFinish:
+    reason = unusable(problem)
+    return JobFinish(status=S.FAILED, next_run_at=None, run_count=job.run_count, attempt=job.attempt,
+                     last_run_at=job.last_run_at, last_error=reason, state=job.state, reason=reason,
+                     actor=ENGINE_ACTOR)

@@ -9,18 +9,27 @@ Contract:
   (trigger in store/sql/search_*.sql), so a stale vector never survives a restart.
 - Writing a vector does not bump `version` or `updated_at`: it is derived data, not
   an edit, and must not make a concurrent writer's update fail.
+- A damaged row never stops the index (`store.row_faults`): a stored vector that is
+  not bytes reads as missing (and is encoded again), and a change whose row cannot
+  be read is left out of `changed_since`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, or_, select, type_coerce, update
+from sqlalchemy.types import NullType
 from sqlmodel import col
 
 from store.models import Job
+from store.row_faults import fault_text, is_row_fault, one_at_a_time
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,14 +61,16 @@ class NewEmbedding:
     embedding: bytes
 
 
-_COLUMNS = (Job.id, Job.owner, Job.status, Job.job_type, Job.title, Job.instructions, Job.embedding,
-            Job.embedding_model)
+# The vector as the driver hands it (bytes, or whatever a manual edit stored): checked per row in `_rows`.
+_COLUMNS = (Job.id, Job.owner, Job.status, Job.job_type, Job.title, Job.instructions,
+            type_coerce(col(Job.embedding), NullType()), Job.embedding_model)
 
 
 class EmbeddingStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._read_engine = engine.execution_options(sqlite_begin="DEFERRED")
+        self._reported: set[str] = set()
 
     def rows_by_id(self, job_ids: Sequence[str]) -> list[EmbeddingRow]:
         """The rows among `job_ids` that exist (any owner: the caller is the embedder, not a user)."""
@@ -86,7 +97,8 @@ class EmbeddingStore:
     def changed_since(self, since: datetime | None, limit: int = 5000, *, strict: bool = False) -> list[JobChange]:
         """Jobs written at or after `since` (after it, if `strict`), by any writer on any node, oldest first.
 
-        With `since` None, only the newest change (a starting watermark).
+        With `since` None, only the newest change (a starting watermark). A row whose columns
+        cannot be read (a damaged updated_at) is left out.
         """
         stmt = select(Job.id, Job.owner, Job.status, Job.job_type, Job.updated_at)
         if since is None:
@@ -94,6 +106,24 @@ class EmbeddingStore:
         else:
             newer = col(Job.updated_at) > since if strict else col(Job.updated_at) >= since
             stmt = stmt.where(newer).order_by(col(Job.updated_at)).limit(limit)
+        try:
+            return self._changes(stmt)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.debug("a changed row cannot be read: reading them one at a time (%s)", fault_text(exc))
+        with self._read_engine.connect() as conn:
+            ids = [str(r[0]) for r in conn.execute(stmt.with_only_columns(col(Job.id))).all()]
+        found = one_at_a_time(ids, lambda job_id: self._changes(stmt.where(col(Job.id) == job_id)), self._skipped)
+        return [change for one in found for change in one]
+
+    def _skipped(self, job_id: str, why: str) -> None:
+        # A damaged row stays in the change window until it is fixed: say so once, not every sync.
+        if job_id not in self._reported:
+            self._reported.add(job_id)
+            log.warning("job %s left out of the search index's change feed: %s", job_id, why)
+
+    def _changes(self, stmt: Any) -> list[JobChange]:
         with self._read_engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return [JobChange(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
@@ -116,5 +146,10 @@ class EmbeddingStore:
     def _rows(self, stmt: object) -> list[EmbeddingRow]:
         with self._read_engine.connect() as conn:
             rows = conn.execute(stmt).all()  # type: ignore[call-overload]
-        return [EmbeddingRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
-                             bytes(r[6]) if r[6] is not None else None, r[7]) for r in rows]
+        return [EmbeddingRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), _vector_bytes(r[6]),
+                             r[7] if isinstance(r[7], str) else None) for r in rows]
+
+
+def _vector_bytes(value: object) -> bytes | None:
+    """Stored vector bytes; anything else (text a manual edit left) reads as no vector, to be encoded again."""
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else None

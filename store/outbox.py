@@ -9,27 +9,33 @@ Contract:
 - Webhook rows are claimed with leases like jobs (`claim_webhooks`): each
   attempt is made by one node; a node that dies mid-send loses its lease and
   the row is claimed again, so a crash means a retry, never a loss.
+- A delivery row that cannot be read is marked `failed` with the reason, and an
+  attempt's result the database refuses is recorded without its error text:
+  neither stops the other deliveries (`store.row_faults`).
 - `now` always comes from the caller's clock.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
-from store.bulk import insert_many
+from store.bulk import execute_many, insert_many
 from store.engine import is_sqlite
 from store.enums import JobStatus
 from store.models import Delivery, Job, JobRun
 from store.repository import JobRepository
+from store.row_faults import fault_text, is_row_fault, one_at_a_time
 from store.run_types import Finish
 
+log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
 RUNS = JobRun.__table__  # type: ignore[attr-defined]
 INBOX, WEBHOOK = "inbox", "webhook"
@@ -54,6 +60,26 @@ UNINFORMATIVE_REASONS = frozenset({"ran"})
 def new_delivery_id() -> str:
     """Time-ordered (microseconds, then random), so messages written in one instant keep their order."""
     return f"dlv_{time.time_ns() // 1000:013x}{secrets.token_hex(2)}"
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """What one webhook attempt leaves on its delivery row."""
+
+    delivery_id: str
+    status: str  # pending (retry at next_attempt_at), delivered or failed
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+_SETTLE = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.id == bindparam("b_id"), DELIVERIES.c.claimed_by == bindparam("b_worker"),
+           DELIVERIES.c.status == SENDING)
+    .values(status=bindparam("b_status"), last_error=bindparam("b_error"), claimed_by=None, lease_until=None,
+            next_attempt_at=bindparam("b_next", type_=DELIVERIES.c.next_attempt_at.type),
+            delivered_at=bindparam("b_delivered", type_=DELIVERIES.c.delivered_at.type))
+)
 
 
 @dataclass(frozen=True)
@@ -164,14 +190,33 @@ class DeliveryStore:
         """Due webhook deliveries, leased to `worker` with `attempts` bumped.
 
         Due: pending with next_attempt_at <= now, or sending with an expired lease
-        (its node died mid-send: the attempt is made again).
+        (its node died mid-send: the attempt is made again). A due row that cannot
+        be read is marked failed with the reason instead.
         """
+        try:
+            return self._claim_webhooks(now, worker, limit, lease_s)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("a delivery row broke the claim: claiming one at a time (%s)", fault_text(exc))
+        with self.repo.read() as session:
+            ids = list(session.connection().execute(self._due(now, limit)).scalars())
+        claimed = one_at_a_time(ids, lambda delivery_id: self._claim_webhooks(now, worker, 1, lease_s, delivery_id),
+                                lambda delivery_id, why: self._unreadable(delivery_id, why))
+        return [delivery for batch in claimed for delivery in batch]
+
+    def _due(self, now: datetime, limit: int, delivery_id: str | None = None) -> Any:
         due = or_(
             and_(DELIVERIES.c.status == PENDING, DELIVERIES.c.next_attempt_at <= now),
             and_(DELIVERIES.c.status == SENDING, DELIVERIES.c.lease_until < now),
         )
-        pick = (select(DELIVERIES.c.id).where(DELIVERIES.c.kind == WEBHOOK, due)
+        only = [DELIVERIES.c.id == delivery_id] if delivery_id is not None else []
+        return (select(DELIVERIES.c.id).where(DELIVERIES.c.kind == WEBHOOK, due, *only)
                 .order_by(DELIVERIES.c.next_attempt_at).limit(limit))
+
+    def _claim_webhooks(self, now: datetime, worker: str, limit: int, lease_s: float,
+                        delivery_id: str | None = None) -> list[Delivery]:
+        pick = self._due(now, limit, delivery_id)
         if not self._sqlite:
             pick = pick.with_for_update(skip_locked=True)
         with self.repo.write() as session:
@@ -186,6 +231,14 @@ class DeliveryStore:
                                 .order_by(DELIVERIES.c.next_attempt_at)).mappings().all()
         return [Delivery.model_construct(**r) for r in rows]
 
+    def _unreadable(self, delivery_id: str, why: str) -> None:
+        log.warning("webhook delivery %s failed for good: its row cannot be read (%s)", delivery_id, why)
+        with self.repo.write() as session:
+            session.connection().execute(
+                update(DELIVERIES).where(DELIVERIES.c.id == delivery_id).values(
+                    status=FAILED, last_error=f"the stored delivery cannot be read ({why})", claimed_by=None,
+                    lease_until=None, next_attempt_at=None))
+
     def webhook_targets(self, job_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """job id -> (webhook_url, webhook_secret) as they are now."""
         jobs = Job.__table__  # type: ignore[attr-defined]
@@ -196,27 +249,50 @@ class DeliveryStore:
         return {row.id: (row.webhook_url, row.webhook_secret) for row in rows}
 
     def run_times(self, run_ids: Sequence[str]) -> dict[str, tuple[datetime | None, datetime | None]]:
-        """run id -> (started_at, finished_at), for webhook payloads."""
+        """run id -> (started_at, finished_at), for webhook payloads; a run row whose times cannot be
+        read is left out (the payload goes without them)."""
         ids = [r for r in run_ids if r]
         if not ids:
             return {}
+        try:
+            return self._run_times(ids)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("a run row's times cannot be read: reading them one at a time (%s)", fault_text(exc))
+        found = one_at_a_time(ids, lambda run_id: self._run_times([run_id]), lambda run_id, why: None)
+        return {run_id: times for one in found for run_id, times in one.items()}
+
+    def _run_times(self, ids: list[str]) -> dict[str, tuple[datetime | None, datetime | None]]:
         with self.repo.read() as session:
             rows = session.connection().execute(
                 select(RUNS.c.id, RUNS.c.started_at, RUNS.c.finished_at).where(RUNS.c.id.in_(ids))).all()
         return {row.id: (row.started_at, row.finished_at) for row in rows}
 
-    def settle_attempt(self, delivery_id: str, worker: str, *, status: str, now: datetime,
-                       error: str | None = None, next_attempt_at: datetime | None = None) -> bool:
-        """Record one attempt's result if `worker` still holds the lease; False if it lost it."""
-        values: dict[str, Any] = {"status": status, "last_error": error, "claimed_by": None, "lease_until": None,
-                                  "next_attempt_at": next_attempt_at}
-        if status == DELIVERED:
-            values["delivered_at"] = now
+    def settle_attempts(self, worker: str, now: datetime, outcomes: Sequence[AttemptOutcome]) -> int:
+        """Record attempts' results in one transaction, each only if `worker` still holds its lease (a
+        result whose lease was lost is dropped: the new holder records its own). Returns how many were
+        recorded. A result the database refuses is recorded with the refusal as its error instead."""
+        if not outcomes:
+            return 0
+        try:
+            return self._settle(worker, now, outcomes)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            reason = fault_text(exc)
+        if len(outcomes) > 1:
+            log.warning("an attempt's result broke its batch: recording one at a time (%s)", reason)
+            return sum(self.settle_attempts(worker, now, [outcome]) for outcome in outcomes)
+        error = f"the attempt's result could not be stored ({reason})"
+        return self._settle(worker, now, [replace(outcomes[0], error=error)])
+
+    def _settle(self, worker: str, now: datetime, outcomes: Sequence[AttemptOutcome]) -> int:
+        params = [{"b_id": o.delivery_id, "b_worker": worker, "b_status": o.status, "b_error": o.error,
+                   "b_next": o.next_attempt_at, "b_delivered": now if o.status == DELIVERED else None}
+                  for o in outcomes]
         with self.repo.write() as session:
-            result = session.connection().execute(
-                update(DELIVERIES).where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.claimed_by == worker,
-                                         DELIVERIES.c.status == SENDING).values(**values))
-        return bool(result.rowcount)
+            return execute_many(session.connection(), _SETTLE, params)
 
     def next_due(self) -> datetime | None:
         """When the next pending webhook attempt is due (for the dispatcher's sleep)."""

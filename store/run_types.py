@@ -111,11 +111,13 @@ class Finish:
 @dataclass(frozen=True)
 class FinishResult:
     """applied: everything was written. Otherwise nothing was: `current` is the job row now
-    and `run_outcome` the run row's outcome now (not `running`: the lease was lost)."""
+    and `run_outcome` the run row's outcome now (not `running`: the lease was lost), or
+    `fault` says why this finish alone could not be written (a value the database refused)."""
 
     applied: bool
     current: Job | None = None
     run_outcome: str | None = None
+    fault: str | None = None
 
 
 def job_from_row(row: Row[Any]) -> Job:

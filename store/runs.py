@@ -10,10 +10,15 @@ Contract:
   never undone by the run's completion.
 - The outbox hook is the seam where the delivery issue writes its rows: it is
   called once per batch inside the transaction, for applied finishes only.
+- One finish that cannot be written (a value the database refuses, a row that
+  cannot be read) never fails the others: the batch is written again one finish
+  at a time, and the one that fails alone comes back not applied, with `fault`
+  saying why, for the caller to record the run without what could not be stored.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +31,7 @@ from store.enums import JobStatus, RunOutcome
 from store.ids import new_run_id
 from store.models import Job
 from store.repository import JobRepository
+from store.row_faults import fault_text, is_row_fault, one_at_a_time, set_aside, unreadable, unusable
 from store.run_types import (
     JOBS,
     RUNS,
@@ -37,6 +43,7 @@ from store.run_types import (
     write_job_finishes,
 )
 
+log = logging.getLogger(__name__)
 SKIPPED_SUMMARY = "skipped: the previous run of this job was still running"
 
 _RUN_COLUMNS = ("outcome", "verdict", "summary", "output", "error", "finished_at", "tokens_in", "tokens_out",
@@ -61,6 +68,18 @@ class RunStore:
         """
         if not finishes:
             return []
+        try:
+            return self._finish_batch(finishes, now)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("a finish broke its batch of %d: writing them one at a time (%s)", len(finishes),
+                        fault_text(exc))
+            if len(finishes) == 1:
+                return [FinishResult(False, fault=fault_text(exc))]
+        return [self.finish_runs([finish], now)[0] for finish in finishes]
+
+    def _finish_batch(self, finishes: Sequence[Finish], now: datetime) -> list[FinishResult]:
         with self.repo.write() as session:
             conn = session.connection()
             ids = sorted({f.job_id for f in finishes})  # one lock order for every node
@@ -108,12 +127,42 @@ class RunStore:
 
     # -- what a run reads ---------------------------------------------------------
 
-    def pending_jobs(self, limit: int = 500) -> list[Job]:
-        """PENDING jobs (waiting for dependencies), oldest first."""
+    def pending_jobs(self, now: datetime, limit: int = 500) -> list[Job]:
+        """PENDING jobs (waiting for dependencies), oldest first.
+
+        A row that cannot be read is set BLOCKED with the reason (as of `now`) and left out.
+        """
+        stmt = select(Job).where(col(Job.status) == JobStatus.PENDING.value).order_by(col(Job.created_at))
+        try:
+            with self.repo.read() as session:
+                return list(session.scalars(stmt.limit(limit)).all())
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("a pending row cannot be read: reading them one at a time (%s)", fault_text(exc))
         with self.repo.read() as session:
-            return list(session.scalars(
-                select(Job).where(col(Job.status) == JobStatus.PENDING.value)
-                .order_by(col(Job.created_at)).limit(limit)).all())
+            ids = list(session.scalars(stmt.with_only_columns(col(Job.id)).limit(limit)).all())
+        return one_at_a_time(ids, lambda job_id: self._read_one(stmt, job_id),
+                             lambda job_id, why: self.set_aside(job_id, JobStatus.PENDING, JobStatus.BLOCKED, why, now,
+                                                                unreadable_row=True))
+
+    def _read_one(self, stmt: Any, job_id: str) -> Job:
+        with self.repo.read() as session:
+            return session.scalars(stmt.where(col(Job.id) == job_id)).one()
+
+    def set_aside(self, job_id: str, current: JobStatus, target: JobStatus, problem: str, now: datetime, *,
+                  unreadable_row: bool = False) -> bool:
+        """Move a job the engine cannot use from `current` to `target`, reading only its plain columns
+        (`store.row_faults.set_aside`); False if it is no longer `current`. With `unreadable_row`,
+        `problem` is why the row could not be read, and the reason names the columns at fault."""
+        with self.repo.write() as session:
+            conn = session.connection()
+            if unreadable_row:
+                problem = unreadable(conn, job_id, problem)
+            told = set_aside(conn, self.outbox, job_id, {current: target}, unusable(problem), now)
+        if told and self.outbox is not None:
+            self.outbox.after_commit()
+        return told
 
     def last_outputs(self, job_ids: Sequence[str]) -> dict[str, str]:
         """job id -> the output (or summary) of its latest succeeded run, for jobs that have one."""

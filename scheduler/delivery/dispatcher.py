@@ -2,7 +2,9 @@
 
 `dispatch_once(now)` is one pass (tests call it with a fake clock); `start()`
 runs passes in the background, waking at the next due attempt or when the
-engine wrote new rows.
+engine wrote new rows. One delivery is its own business: a payload that cannot
+be built, a request the client refuses or a result the store refuses fails that
+delivery alone, never the pass.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from scheduler.clock import Clock
 from scheduler.delivery.webhooks import TIMEOUT_S, AttemptResult, attempt, next_attempt_at, request_parts
 from scheduler.net_guard import AllowList, guarded_client
 from store.models import Delivery
-from store.outbox import DELIVERED, FAILED, PENDING, DeliveryStore
+from store.outbox import DELIVERED, FAILED, PENDING, AttemptOutcome, DeliveryStore
+from store.row_faults import fault_text, is_row_fault
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -48,36 +51,43 @@ class WebhookDispatcher:
         targets = await asyncio.to_thread(self.store.webhook_targets, sorted({d.job_id for d in claimed}))
         times = await asyncio.to_thread(self.store.run_times, [d.run_id for d in claimed if d.run_id])
         async with guarded_client(self.allow, TIMEOUT_S) as client:
-            results = await asyncio.gather(*(self._send(client, d, targets, times) for d in claimed))
-        for delivery, result in zip(claimed, results, strict=True):
-            await asyncio.to_thread(self._settle, delivery, result)
+            results = await asyncio.gather(*(self._send(client, d, targets, times, now) for d in claimed))
+        settled_at = self.clock.now()  # the attempts' end: one instant for the one write that records them
+        outcomes = [self._outcome(d, r, settled_at) for d, r in zip(claimed, results, strict=True)]
+        await asyncio.to_thread(self.store.settle_attempts, self.worker, settled_at, outcomes)
         return len(claimed)
 
     async def _send(self, client: object, delivery: Delivery, targets: dict[str, tuple[str | None, str | None]],
-                    times: dict[str, tuple[datetime | None, datetime | None]]) -> AttemptResult:
+                    times: dict[str, tuple[datetime | None, datetime | None]], now: datetime) -> AttemptResult:
         url, secret = targets.get(delivery.job_id, (None, None))
         if not url or not secret:
             return AttemptResult(False, retry=False, error="the job no longer has a webhook_url and webhook_secret")
-        started, finished = times.get(delivery.run_id or "", (None, None))
-        payload = {**delivery.payload, "delivery_id": delivery.id, "attempt": delivery.attempts,
-                   "started_at": started.isoformat() if started else None,
-                   "finished_at": (finished.isoformat() if finished else delivery.payload.get("finished_at")),
-                   "duration_s": round((finished - started).total_seconds(), 3) if started and finished else None}
-        body, headers = request_parts(delivery.id, payload, secret, self.clock.now())
-        return await attempt(client, url, body, headers, self.allow)  # type: ignore[arg-type]
+        try:
+            body, headers = request_parts(delivery.id, _payload(delivery, times), secret, now)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            return AttemptResult(False, retry=False, error=f"the stored delivery cannot be sent ({fault_text(exc)})")
+        try:
+            return await attempt(client, url, body, headers, self.allow)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001  (a request the client refuses fails this delivery, not the pass)
+            return AttemptResult(False, retry=True, error=f"the request could not be made ({fault_text(exc)})")
 
-    def _settle(self, delivery: Delivery, result: AttemptResult) -> None:
-        now = self.clock.now()
+    def _outcome(self, delivery: Delivery, result: AttemptResult, now: datetime) -> AttemptOutcome:
         if result.delivered:
-            status, when = DELIVERED, None
-        elif result.retry and (when := next_attempt_at(delivery.attempts, delivery.created_at, now)) is not None:
-            status = PENDING
-        else:
-            status, when = FAILED, None
-            log.warning("webhook delivery %s failed for good: %s", delivery.id, result.error,
-                        extra={"job_id": delivery.job_id, "run_id": delivery.run_id})
-        self.store.settle_attempt(delivery.id, self.worker, status=status, now=now, error=result.error,
-                                  next_attempt_at=when)
+            return AttemptOutcome(delivery.id, DELIVERED)
+        error = result.error
+        try:
+            when = next_attempt_at(delivery.attempts, delivery.created_at, now) if result.retry else None
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            when, error = None, f"{error}; no retry: the stored delivery is damaged ({fault_text(exc)})"
+        if when is not None:
+            return AttemptOutcome(delivery.id, PENDING, error, when)
+        log.warning("webhook delivery %s failed for good: %s", delivery.id, error,
+                    extra={"job_id": delivery.job_id, "run_id": delivery.run_id})
+        return AttemptOutcome(delivery.id, FAILED, error)
 
     # -- background loop -------------------------------------------------------------
 
@@ -106,3 +116,11 @@ class WebhookDispatcher:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+
+def _payload(delivery: Delivery, times: dict[str, tuple[datetime | None, datetime | None]]) -> dict[str, object]:
+    started, finished = times.get(delivery.run_id or "", (None, None))
+    return {**delivery.payload, "delivery_id": delivery.id, "attempt": delivery.attempts,
+            "started_at": started.isoformat() if started else None,
+            "finished_at": (finished.isoformat() if finished else delivery.payload.get("finished_at")),
+            "duration_s": round((finished - started).total_seconds(), 3) if started and finished else None}

@@ -7,6 +7,10 @@ to record what happened. (A task per action cost more CPU than the rest of a
 no-op run.) The finish is planned against the claimed row; if the store says the
 row moved on (pause, cancel, update), it is planned again against the row as
 it is now, so a pause or cancel is never undone.
+
+A run is one job's business only: a context that cannot be built makes a failed
+run, a finish that cannot be planned sets the job FAILED with the reason, and a
+result the store refuses is recorded as a failed run without it.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from scheduler.engine.actions import Action, ActionResult, NoLLMAction, NotifyAc
 from scheduler.engine.budget import cost_exceeded
 from scheduler.engine.finisher import Finisher
 from scheduler.engine.retry import RetryPolicy
-from scheduler.engine.verdicts import plan_finish
+from scheduler.engine.verdicts import plan_finish, plan_set_aside, unstorable
 from scheduler.jobs.job_input import JobInput
 from store.claims import ClaimStore
 from store.costs import job_costs
 from store.enums import JobAction, JobStatus, RunOutcome
 from store.models import Job
-from store.run_types import Claim
+from store.row_faults import fault_text, is_row_fault
+from store.run_types import Claim, Finish
 from store.runs import RunStore
 
 log = logging.getLogger(__name__)
@@ -112,7 +117,7 @@ class Runner:
             except Exception as exc:  # noqa: BLE001  (a broken run is a failed run, never a dead engine)
                 log.exception("run crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
                 result = ActionResult(outcome=RunOutcome.FAILED, error=f"internal error: {type(exc).__name__}")
-            written = None if handle.release else await self._finish(claim, result)
+            written = None if handle.release else await self._finish_safely(claim, result)
         finally:
             self.running.pop(claim.job.id, None)
         # After the slot is free, so a woken poller can fill it.
@@ -184,15 +189,33 @@ class Runner:
         spent = totals[job.id].cost_usd if job.id in totals else 0.0
         return cost_exceeded(job, spent + result.cost_usd)
 
+    async def _finish_safely(self, claim: Claim, result: ActionResult) -> Job | None:
+        try:
+            return await self._finish(claim, result)
+        except Exception:  # noqa: BLE001  (the run task must end cleanly; the lease's expiry recovers the job)
+            log.exception("finish crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
+            return None
+
+    def _plan(self, job: Job, claim: Claim, result: ActionResult, over_budget: str | None) -> Finish:
+        try:
+            finish = plan_finish(job, claim, result, self.clock.now(), self.retry)
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("finish cannot be planned", extra={"job_id": job.id, "run_id": claim.run_id}, exc_info=True)
+            return plan_set_aside(job, claim, result, self.clock.now(),
+                                  f"its next fire cannot be computed ({fault_text(exc)})")
+        if over_budget and finish.job.status in (JobStatus.ACTIVE, JobStatus.IN_PROGRESS):
+            finish = replace(finish, job=replace(finish.job, status=JobStatus.BLOCKED, next_run_at=None,
+                                                 last_error=over_budget, reason=over_budget))
+        return finish
+
     async def _finish(self, claim: Claim, result: ActionResult) -> Job | None:
         """Record the run; returns the job as written (status, next fire), or None if nothing was."""
         job = claim.job
         over_budget = await self._over_budget(job, result)
         for _ in range(FINISH_TRIES):
-            finish = plan_finish(job, claim, result, self.clock.now(), self.retry)
-            if over_budget and finish.job.status in (JobStatus.ACTIVE, JobStatus.IN_PROGRESS):
-                finish = replace(finish, job=replace(finish.job, status=JobStatus.BLOCKED, next_run_at=None,
-                                                     last_error=over_budget, reason=over_budget))
+            finish = self._plan(job, claim, result, over_budget)
             try:
                 answer = await self.finisher.submit(finish)
             except Exception:  # noqa: BLE001  (try again against a fresh row; the lease covers us)
@@ -201,6 +224,11 @@ class Runner:
             if answer.applied:
                 return job.model_copy(update={"status": finish.job.status.value,
                                               "next_run_at": finish.job.next_run_at})
+            if answer.fault is not None:
+                log.warning("run result refused by the store: %s", answer.fault,
+                            extra={"job_id": job.id, "run_id": claim.run_id})
+                result = unstorable(result, answer.fault)
+                continue
             current = answer.current
             if current is None or answer.run_outcome != RunOutcome.RUNNING or current.claimed_by != self.worker:
                 log.warning("run result dropped: its lease was taken back",

@@ -16,6 +16,7 @@ from scheduler.schedules.job_schedule import spec_of
 from scheduler.schedules.schedule_math import next_fire
 from store.enums import JobStatus, JobType, RunOutcome, Verdict
 from store.models import Job
+from store.row_faults import unusable
 from store.run_types import Claim, Finish, JobFinish, RunRecord
 
 S = JobStatus
@@ -35,6 +36,30 @@ def plan_finish(job: Job, claim: Claim, result: ActionResult, now: datetime, ret
         job_finish, verdict = _failed(job, claim, result, now, retry)
     return Finish(job_id=job.id, version=job.version, run_id=claim.run_id, run=run_record(result, now, verdict),
                   job=job_finish, skipped=skipped, row=job)
+
+
+def plan_set_aside(job: Job, claim: Claim, result: ActionResult, now: datetime, problem: str) -> Finish:
+    """The finish of a run whose job cannot be planned (its next fire overflows, a value is damaged):
+    the run is recorded as it ended; the job, if still IN_PROGRESS, FAILED with the reason."""
+    reason = unusable(problem)
+    status = JobStatus(job.status)
+    succeeded = result.outcome == RunOutcome.SUCCEEDED
+    job_finish = JobFinish(
+        status=S.FAILED if status == S.IN_PROGRESS else status, next_run_at=None,
+        run_count=job.run_count + (1 if succeeded else 0), attempt=claim.attempt, last_run_at=claim.started_at,
+        last_error=reason, state=result.new_state if result.new_state is not None else job.state, reason=reason)
+    return Finish(job_id=job.id, version=job.version, run_id=claim.run_id, run=run_record(result, now, None),
+                  job=job_finish, row=job)
+
+
+def unstorable(result: ActionResult, fault: str) -> ActionResult:
+    """A result the store refused (a value the database cannot hold), as a failed run without that payload:
+    usage and cost are kept, the retry policy decides what comes next."""
+    error = f"the run's result could not be stored ({fault})"
+    return ActionResult(outcome=RunOutcome.FAILED, error=error, summary=error[:200], message=error, notify=True,
+                        tokens_in=result.tokens_in, tokens_out=result.tokens_out,
+                        cache_read_tokens=result.cache_read_tokens, cache_write_tokens=result.cache_write_tokens,
+                        cost_usd=result.cost_usd)
 
 
 def run_record(result: ActionResult, now: datetime, verdict: Verdict | None) -> RunRecord:

@@ -5,19 +5,27 @@ waits for (or fails because of) encoding. A worker thread encodes queued jobs in
 batches; a search drains the queue first, so it sees the caller's own latest writes.
 The repair pass encodes every job that has no vector or another model's vector: at
 start, every `repair_interval_s`, and whenever encoding failed before.
+
+One damaged row never stops the index: a stored vector that cannot be used (wrong
+size, not bytes) counts as missing and is encoded again; a job whose text cannot be
+encoded is left out (logged) while the rest of its batch is indexed.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
+from scheduler.search.encoder import Encoder
 from scheduler.search.model import ModelHandle
 from scheduler.search.vectors import VectorIndex, from_bytes, to_bytes
 from store.embeddings import EmbeddingRow, EmbeddingStore, NewEmbedding
 from store.models import Job
+from store.row_faults import fault_text, is_row_fault
 
 log = logging.getLogger(__name__)
 BATCH = 64
@@ -167,37 +175,65 @@ class Embedder:
     def _load_owner(self, owner: str) -> None:
         name = self.model.get().name
         rows = self.store.owner_rows(owner)
-        ready = [r for r in rows if r.embedding is not None and r.embedding_model == name]
-        self.index.replace_owner(owner, [(r.job_id, from_bytes(r.embedding), r.status, r.job_type)
-                                         for r in ready if r.embedding is not None])
-        missing = [r.job_id for r in rows if r.embedding is None or r.embedding_model != name]
+        vectors = {r.job_id: self._stored_vector(r, name) for r in rows}
+        self.index.replace_owner(owner, [(r.job_id, vector, r.status, r.job_type) for r in rows
+                                         if (vector := vectors[r.job_id]) is not None])
+        missing = [job_id for job_id, vector in vectors.items() if vector is None]
         if missing:
             with self._pending_lock:
                 self._pending.update(missing)
+
+    def _stored_vector(self, row: EmbeddingRow, model_name: str) -> np.ndarray | None:
+        """The row's stored vector if it is this model's and usable (the index's size), else None."""
+        if row.embedding is None or row.embedding_model != model_name:
+            return None
+        if len(row.embedding) != self.index.dimensions * 4:  # float32
+            log.warning("job %s has a damaged stored vector (%d bytes): encoding it again", row.job_id,
+                        len(row.embedding))
+            return None
+        return from_bytes(row.embedding)
 
     def _process(self, job_ids: Iterable[str]) -> int:
         encoder = self.model.get()
         with self._work_lock:
             rows = self.store.rows_by_id(list(job_ids))
-            stale = [r for r in rows if r.embedding is None or r.embedding_model != encoder.name]
-            written: set[str] = set()
-            by_id: dict[str, bytes] = {}
-            if stale:
-                vectors = encoder.encode([document_text(r.title, r.instructions) for r in stale])
-                new = [NewEmbedding(r.job_id, r.title, r.instructions, to_bytes(v)) for r, v in zip(stale, vectors,
-                                                                                                    strict=True)]
-                written = self.store.save(encoder.name, new)
-                by_id = {n.job_id: n.embedding for n in new}
+            vectors = {r.job_id: self._stored_vector(r, encoder.name) for r in rows}
+            new = self._encode(encoder, [r for r in rows if vectors[r.job_id] is None])
+            written = self.store.save(encoder.name, new) if new else set()
+            vectors.update({n.job_id: from_bytes(n.embedding) for n in new if n.job_id in written})
             for row in rows:
-                self._apply(row, encoder.name, by_id.get(row.job_id) if row.job_id in written else None)
+                self._apply(row, vectors[row.job_id])
             return len(written)
 
-    def _apply(self, row: EmbeddingRow, model_name: str, fresh: bytes | None) -> None:
-        raw = fresh if fresh is not None else (row.embedding if row.embedding_model == model_name else None)
-        if raw is None:
+    def _encode(self, encoder: Encoder, rows: Sequence[EmbeddingRow]) -> list[NewEmbedding]:
+        """Vectors for `rows` in one batch; if the batch fails on one row's text, row by row without that one."""
+        if not rows:
+            return []
+        try:
+            vectors = encoder.encode([document_text(r.title, r.instructions) for r in rows])
+        except Exception as exc:
+            if not is_row_fault(exc) or len(rows) == 1:
+                raise
+            log.warning("a job's text broke its encoding batch: encoding one at a time (%s)", fault_text(exc))
+            return [new for row in rows for new in self._encode_alone(encoder, row)]
+        return [NewEmbedding(r.job_id, r.title, r.instructions, to_bytes(v)) for r, v in zip(rows, vectors,
+                                                                                            strict=True)]
+
+    def _encode_alone(self, encoder: Encoder, row: EmbeddingRow) -> list[NewEmbedding]:
+        try:
+            return self._encode(encoder, [row])
+        except Exception as exc:
+            if not is_row_fault(exc):
+                raise
+            log.warning("job %s left out of the search index: its text cannot be encoded (%s)", row.job_id,
+                        fault_text(exc))
+            return []
+
+    def _apply(self, row: EmbeddingRow, vector: np.ndarray | None) -> None:
+        if vector is None:
             self.index.remove(row.owner, row.job_id)
         else:
-            self.index.upsert(row.owner, row.job_id, from_bytes(raw), row.status, row.job_type)
+            self.index.upsert(row.owner, row.job_id, vector, row.status, row.job_type)
 
 
 def document_text(title: str, instructions: str) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import anyio
 
 from scheduler.engine.actions import ActionResult, RunContext
+from store.runs import RunStore
 from tests.scheduler.engine.conftest import Engine
 
 
@@ -68,3 +69,30 @@ async def test_a_stopped_run_leaves_its_task_able_to_record_the_finish(engine: E
     [handle] = report.runs
     assert handle.task is not None and handle.task.done() and not handle.task.cancelled()
     assert engine.outcomes(job.id) == ["cancelled"]
+
+
+class _HistoryUnreadable(RunStore):
+    """A run store whose read of one job's run history fails, as a damaged history would."""
+
+    def __init__(self, runs: RunStore, job_id: str) -> None:
+        super().__init__(runs.repo, runs.outbox)
+        self.job_id = job_id
+
+    def recent_summaries(self, job_id: str, limit: int = 3) -> list[str]:
+        if job_id == self.job_id:
+            raise ValueError("the run history cannot be read")
+        return super().recent_summaries(job_id, limit)
+
+
+async def test_a_context_that_cannot_be_built_fails_that_run_only(engine: Engine) -> None:
+    broken, *healthy = [engine.create(title=f"Agent {n}").id for n in range(3)]
+    engine.runner.runs = _HistoryUnreadable(engine.runner.runs, broken)
+    with anyio.fail_after(10):
+        report = await engine.poller.tick()
+        await engine.poller.drain()
+    assert report.claimed == 3
+    assert [engine.outcomes(job_id) for job_id in healthy] == [["succeeded"], ["succeeded"]]
+    [run] = engine.run_rows(broken)
+    assert run.outcome == "failed" and run.error == "internal error: ValueError"
+    assert engine.job(broken).status == "ACTIVE"  # its attempts are counted like any failed run
+    assert broken not in [context.job.id for context in engine.agent.contexts]  # the action never ran

@@ -1,0 +1,55 @@
+"""The embedder's fault isolation: a damaged row never stops the index (real model; SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from scheduler.search.embedder import Embedder
+from scheduler.search.encoder import DIMENSIONS, ONNX_NAME
+from scheduler.search.model import ModelHandle
+from scheduler.search.service import SearchService
+from scheduler.search.vectors import VectorIndex
+from store.embeddings import EmbeddingStore
+from store.models import Job
+from store.repository import JobRepository
+from store.search_keyword import KeywordSearch
+from tests.support.damage import damage
+
+
+def fresh_search(repo: JobRepository, model: ModelHandle) -> SearchService:
+    """A search service with an empty in-memory index, as after a restart."""
+    embedder = Embedder(EmbeddingStore(repo.engine), model, VectorIndex(DIMENSIONS))
+    return SearchService(repo, KeywordSearch(repo.engine), embedder)
+
+
+def titles(search: SearchService, query: str, **filters: list[str]) -> list[str]:
+    hits, _ = search.semantic("alice", query, mode="vector", **filters)  # type: ignore[arg-type]
+    return [hit.job.title for hit in hits]
+
+
+def test_a_damaged_stored_vector_is_encoded_again_and_the_others_load(
+    search: SearchService, repo: JobRepository, jobs: dict[str, Job], model: ModelHandle
+) -> None:
+    search.embedder.drain()
+    plants = jobs["Water the plants"].id
+    two_bytes = "X'0102'" if repo.engine.dialect.name == "sqlite" else "'\\x0102'::bytea"
+    damage(repo.engine, "jobs", plants, {"embedding": two_bytes})  # the model's name, but no vector of its size
+    restarted = fresh_search(repo, model)
+    assert titles(restarted, "garden greenery hydration")[0] == "Water the plants"
+    assert titles(restarted, "don't let me forget my travel document")[0] == "Passport renewal"
+    [row] = restarted.embedder.store.rows_by_id([plants])
+    assert row.embedding_model == ONNX_NAME and row.embedding is not None and len(row.embedding) == DIMENSIONS * 4
+
+
+def test_a_row_whose_change_cannot_be_read_is_left_out_and_the_index_follows_the_others(
+    search: SearchService, repo: JobRepository, jobs: dict[str, Job]
+) -> None:
+    assert "Water the plants" in titles(search, "garden greenery hydration")  # loaded; changes followed from here
+    unreadable = "'not a time'" if repo.engine.dialect.name == "sqlite" else "'infinity'"
+    damage(repo.engine, "jobs", jobs["Passport renewal"].id, {"updated_at": unreadable})
+    # Another node pauses a job: only the change feed tells this process.
+    with repo.engine.begin() as conn:
+        conn.execute(text("UPDATE jobs SET status = 'PAUSED', updated_at = :at WHERE id = :id"),
+                     {"at": "2030-01-01 00:00:00", "id": jobs["Water the plants"].id})
+    assert titles(search, "garden greenery hydration", statuses=["PAUSED"]) == ["Water the plants"]
+    assert search.embedder.sync() >= 1  # the worker's pass too
