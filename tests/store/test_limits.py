@@ -51,7 +51,7 @@ def test_docs_limits_shows_the_bound_in_code(row: str) -> None:
 
 
 def test_every_documented_row_is_checked() -> None:
-    documented = {k for k in table_rows(ROOT / "docs" / "limits.md") if k not in ("field",)}
+    documented = {k for k in table_rows(ROOT / "docs" / "limits.md") if "`" in k}  # field rows name a field
     assert documented == set(DOC_ROWS)
 
 
