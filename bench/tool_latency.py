@@ -1,22 +1,36 @@
-"""Round trip of job_retrieval_by_id over streamable HTTP, beside a bare echo tool on the same SDK.
+"""Tool calls over streamable HTTP against our server, beside a bare server of the same SDK.
 
-Both tools are served by one server process (same transport, middleware and
-session), so the ratio shows what our tool adds: argument validation, the
-owner lookup, the store read and the result model. The server runs in its own
-process, as it does for a real client. Goal: ratio <= 1.25.
+Two measurements, servers in their own processes (as a real client sees them):
 
-    .venv/bin/python bench/tool_latency.py [--calls 2000]
+1. Sequential round trips on one session: `job_retrieval_by_id` beside a bare
+   `echo` tool served by the same process (same transport, middleware and
+   session), so the ratio shows what our tool adds; and `job_create` p50.
+   Goals: ratio <= 1.25, job_create p50 <= 5 ms.
+2. Many chats at once: C concurrent clients (100 and 200), each opening its own
+   session as its own owner and making 10 `job_retrieval_by_id` calls, against
+   our server; the same with 10 `echo` calls against a bare server of the SDK
+   with only that tool. Rounds alternate (bare, ours, bare, ours) so both see
+   the same machine. Prints calls/s (over the round's wall time, sessions
+   included), per-call p50/p99 and the server's own CPU time per call; the
+   client runs in this process and shares the machine, so CPU per call is the
+   steadier figure on a busy machine. Goal: ours >= 0.8 x bare calls/s.
+
+    .venv/bin/python bench/tool_latency.py [--calls 2000] [--clients 100 200] [--rounds 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -29,74 +43,236 @@ from tests.jobs_mcp.conftest import http_client  # noqa: E402
 from tests.support.http import free_port  # noqa: E402
 from tests.support.serve_process import wait_for_port  # noqa: E402
 
+CALLS_PER_CLIENT = 10
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(url: str, calls: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {"echo": [], "job_retrieval_by_id": []}
-    async with http_client(url) as client:
-        created = await client.call_tool("job_create",
-                                         {"title": "Bench", "instructions": "x", "cron": "0 9 * * *"})
-        job_id = created.structured_content["job"]["id"]  # type: ignore[index]
-        calls_by_tool = {"echo": {"text": job_id}, "job_retrieval_by_id": {"job_id": job_id, "runs": 5}}
-        for _ in range(100):  # warm-up
-            for tool, args in calls_by_tool.items():
-                await client.call_tool(tool, args)
-        for _ in range(calls):
-            # Interleave so both see the same machine load.
-            for tool, args in calls_by_tool.items():
-                start = time.perf_counter()
-                result = await client.call_tool(tool, args)
-                timings[tool].append((time.perf_counter() - start) * 1000)
-                assert not result.is_error
-    return timings
+# -- the servers ------------------------------------------------------------------------------
 
 
-def serve(port: int, database_url: str) -> None:
-    """The server side: our app plus a bare echo tool, under uvicorn."""
+async def echo(text: str) -> str:
+    """Return the text unchanged."""
+    return text
+
+
+def serve_ours(port: int, database_url: str) -> None:
+    """Our app (engine, search, delivery, as `jobs-mcp serve` builds it) plus the echo tool, under uvicorn."""
     import uvicorn
 
     settings = Settings(database_url=database_url, port=port)
     server = build_server(build_state(settings))
-
-    @server.tool()
-    async def echo(text: str) -> str:
-        """Return the text unchanged."""
-        return text
-
+    server.tool()(echo)
     uvicorn.run(build_http_app(server, settings), host="127.0.0.1", port=port, log_level="warning")
 
 
+def serve_bare(port: int) -> None:
+    """The SDK alone: one echo tool, the same transport and uvicorn settings."""
+    import uvicorn
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("bare")
+    server.tool()(echo)
+    uvicorn.run(server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1"), host="127.0.0.1",
+                port=port, log_level="warning")
+
+
+class ServerProcess:
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        env = {**os.environ, "JOBS_MCP_LOG_LEVEL": "WARNING"}
+        self.process = subprocess.Popen([sys.executable, __file__, "--serve", *args, str(self.port)], env=env,
+                                        stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.process)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+# -- 1. sequential ----------------------------------------------------------------------------
+
+
+async def sequential(url: str, calls: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {"echo": [], "job_retrieval_by_id": [], "job_create": []}
+    async with http_client(url) as client:
+        created = await client.call_tool("job_create",
+                                         {"title": "Bench", "instructions": "x", "cron": "0 9 * * *"})
+        job_id = created.structured_content["job"]["id"]  # type: ignore[index]
+        reads = {"echo": {"text": job_id}, "job_retrieval_by_id": {"job_id": job_id, "runs": 5}}
+
+        def create_args(n: int) -> dict[str, object]:
+            return {"title": f"Water the plants {n}", "instructions": "Water the plants on the balcony",
+                    "schedule": "every Monday at 9am", "action": "notify"}
+
+        for n in range(100):  # warm-up
+            for tool, args in reads.items():
+                await client.call_tool(tool, args)
+            await client.call_tool("job_create", create_args(-n))
+        creates = max(1, calls // 10)  # each creates a job: fewer, but enough for a p50
+        for n in range(calls):
+            # Interleaved so all see the same machine load.
+            steps = list(reads.items()) + ([("job_create", create_args(n))] if n < creates else [])
+            for tool, args in steps:
+                start = time.perf_counter()
+                result = await client.call_tool(tool, args)
+                timings[tool].append((time.perf_counter() - start) * 1000)
+                assert not result.is_error, result.content
+    return timings
+
+
+def report_sequential(timings: dict[str, list[float]], calls: int) -> None:
+    print(f"1. one session, sequential: {calls} calls per read tool, {len(timings['job_create'])} job_create "
+          "(streamable HTTP, SQLite, server and client in separate processes)")
+    print(f"   {'tool':<22}{'p50 ms':>10}{'p99 ms':>10}")
+    for tool, samples in timings.items():
+        print(f"   {tool:<22}{statistics.median(samples):>10.2f}{percentile(samples, 0.99):>10.2f}")
+    echo_p50, job_p50 = statistics.median(timings["echo"]), statistics.median(timings["job_retrieval_by_id"])
+    p99_ratio = percentile(timings["job_retrieval_by_id"], 0.99) / percentile(timings["echo"], 0.99)
+    print(f"   ratio job_retrieval_by_id / echo: p50 {job_p50 / echo_p50:.2f} (goal <= 1.25), p99 {p99_ratio:.2f}")
+    print(f"   job_create p50 {statistics.median(timings['job_create']):.2f} ms (goal <= 5 ms)")
+
+
+# -- 2. many clients at once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Round:
+    calls: int
+    failed: int
+    wall_s: float
+    server_cpu_s: float
+    latencies_ms: list[float]
+
+    @property
+    def calls_per_s(self) -> float:
+        return self.calls / self.wall_s
+
+    def line(self, label: str) -> str:
+        lat = self.latencies_ms
+        return (f"   {label:<6} {self.calls_per_s:8.1f} calls/s  p50 {percentile(lat, 0.5):8.1f} ms  "
+                f"p99 {percentile(lat, 0.99):8.1f} ms  server CPU {self.server_cpu_s / self.calls * 1000:6.2f} ms/call"
+                + (f"  ({self.failed} failed)" if self.failed else ""))
+
+
+async def prepare_owners(url: str, clients: int) -> list[str]:
+    """One job per owner, created through the tool (so the owner's reads hit their own job)."""
+    job_ids: list[str] = []
+    for n in range(clients):
+        async with http_client(url, {"X-Jobs-Owner": f"chat-{n}"}) as client:
+            created = await client.call_tool("job_create", {"title": f"Chat {n} report", "instructions": "x",
+                                                            "cron": "0 9 * * 1", "action": "notify"})
+            job_ids.append(created.structured_content["job"]["id"])  # type: ignore[index]
+    return job_ids
+
+
+async def crowd(url: str, clients: int, call: Callable[[int], tuple[str, dict[str, object]]]) -> Round:
+    latencies: list[float] = []
+    failed = 0
+
+    async def one_chat(n: int) -> None:
+        nonlocal failed
+        tool, args = call(n)
+        try:
+            async with http_client(url, {"X-Jobs-Owner": f"chat-{n}"}) as client:
+                for _ in range(CALLS_PER_CLIENT):
+                    start = time.perf_counter()
+                    result = await client.call_tool(tool, args)
+                    latencies.append((time.perf_counter() - start) * 1000)
+                    failed += bool(result.is_error)
+        except Exception:  # noqa: BLE001  (a session that breaks is counted, not fatal)
+            failed += 1
+
+    begin = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for n in range(clients):
+            group.start_soon(one_chat, n)
+    return Round(clients * CALLS_PER_CLIENT, failed, time.perf_counter() - begin, 0.0, latencies)
+
+
+def py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy (not a project dependency: install it to use --profile) sampling a server into collapsed stacks."""
+    binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--output",
+                             str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measured(server: ServerProcess, clients: int, call: Callable[[int], tuple[str, dict[str, object]]],
+             profile: Path | None = None) -> Round:
+    sampler = py_spy(server.process.pid, profile) if profile else None
+    cpu_before = server.cpu_s()
+    try:
+        result = anyio.run(crowd, server.url, clients, call)
+    finally:
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)
+            sampler.wait()
+    return Round(result.calls, result.failed, result.wall_s, server.cpu_s() - cpu_before, result.latencies_ms)
+
+
+def concurrent(ours: ServerProcess, clients_list: list[int], rounds: int, profile_dir: Path | None) -> None:
+    bare = ServerProcess("bare")
+    try:
+        job_ids = anyio.run(prepare_owners, ours.url, max(clients_list))
+        for clients in clients_list:
+            print(f"2. {clients} concurrent clients x {CALLS_PER_CLIENT} calls, a session and an owner each "
+                  f"({rounds} rounds, alternating)")
+            results: dict[str, list[Round]] = {"bare": [], "ours": []}
+            measured(bare, clients, lambda n: ("echo", {"text": "x"}))  # warm-up
+            for number in range(rounds):
+                def out(label: str, n: int = number, c: int = clients) -> Path | None:
+                    return profile_dir / f"clients-{c}-{label}-{n}.txt" if profile_dir else None
+
+                results["bare"].append(measured(bare, clients, lambda n: ("echo", {"text": job_ids[n]}), out("bare")))
+                print(results["bare"][-1].line("bare"), flush=True)
+                results["ours"].append(measured(ours, clients, lambda n: (
+                    "job_retrieval_by_id", {"job_id": job_ids[n], "runs": 5}), out("ours")))
+                print(results["ours"][-1].line("ours"), flush=True)
+            rate = {k: statistics.median(r.calls_per_s for r in v) for k, v in results.items()}
+            cpu = {k: statistics.median(r.server_cpu_s / r.calls for r in v) for k, v in results.items()}
+            print(f"   ours / bare: calls/s {rate['ours'] / rate['bare']:.2f} (goal >= 0.8); "
+                  f"server CPU per call {cpu['ours'] / cpu['bare']:.2f}x")
+    finally:
+        bare.stop()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--serve", nargs=2, metavar=("PORT", "DATABASE_URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--clients", type=int, nargs="*", default=[100, 200])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="sample both servers with py-spy during the concurrent rounds (collapsed stacks)")
+    parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(int(args.serve[0]), args.serve[1])
+        if args.serve[0] == "bare":
+            serve_bare(int(args.serve[1]))
+        else:
+            serve_ours(int(args.serve[2]), args.serve[1])
         return
+    print(f"CPU cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {**os.environ, "JOBS_MCP_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), f"sqlite:///{tmp}/bench.db"],
-                                  env=env, stderr=subprocess.DEVNULL)
+        ours = ServerProcess("ours", f"sqlite:///{tmp}/bench.db")
         try:
-            wait_for_port(port, server)
-            timings = anyio.run(measure, f"http://127.0.0.1:{port}/mcp", args.calls)
+            if args.calls:
+                report_sequential(anyio.run(sequential, ours.url, args.calls), args.calls)
+            if args.clients:
+                concurrent(ours, args.clients, args.rounds, args.profile)
         finally:
-            server.terminate()
-            server.wait()
-    echo_p50, job_p50 = statistics.median(timings["echo"]), statistics.median(timings["job_retrieval_by_id"])
-    print(f"calls per tool: {args.calls} (streamable HTTP, SQLite, server and client in separate processes)")
-    print(f"{'tool':<22}{'p50 ms':>10}{'p99 ms':>10}")
-    for tool, samples in timings.items():
-        print(f"{tool:<22}{statistics.median(samples):>10.2f}{percentile(samples, 0.99):>10.2f}")
-    print(f"ratio p50 job_retrieval_by_id / echo: {job_p50 / echo_p50:.2f} (goal <= 1.25)")
-    p99_ratio = percentile(timings["job_retrieval_by_id"], 0.99) / percentile(timings["echo"], 0.99)
-    print(f"ratio p99: {p99_ratio:.2f}")
+            ours.stop()
 
 
 if __name__ == "__main__":
