@@ -36,5 +36,6 @@ bench: $(STAMP)
 	$(BIN)/python bench/tool_latency.py
 	$(BIN)/python bench/lateness.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/burst.py --jobs 1000 2000 10000
 	$(BIN)/python bench/retrieval_quality.py
 	$(BIN)/python bench/search_latency.py

@@ -41,7 +41,8 @@ HOPS: list[tuple[str, tuple[str, ...]]] = [
     ("event loop, tasks, streams (asyncio/anyio)", ("asyncio/", "anyio/")),
 ]
 WAITING = ("Condition.wait", "_worker (concurrent/futures/thread.py", "EpollSelector.select", "Event.wait",
-           "SimpleQueue.get", "Queue.get", "_wait_for_tstate_lock", "sleep")
+           "SimpleQueue.get", "Queue.get", "_wait_for_tstate_lock", "sleep", "Connection.wait (psycopg/",
+           "PgWakeups._send_loop")  # the last two block in C (psycopg's wait for NOTIFY, a SimpleQueue get)
 # Shared plumbing (sessions, batched statements, column types) is charged to the hop that called it.
 PLUMBING = ("JobRepository.write", "JobRepository.read", "store/bulk.py", "store/run_types.py", "store/types.py",
             "store/engine.py")

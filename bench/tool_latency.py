@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,8 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sampling import sampled  # noqa: E402
 
 from jobs_mcp.config import Settings  # noqa: E402
 from jobs_mcp.server import build_http_app, build_server, build_state  # noqa: E402
@@ -202,27 +202,16 @@ async def crowd(url: str, clients: int, call: Callable[[int], tuple[str, dict[st
     return Round(clients * CALLS_PER_CLIENT, failed, time.perf_counter() - begin, 0.0, latencies)
 
 
-def py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy (not a project dependency: install it to use --profile) sampling a server into collapsed stacks."""
-    binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    return subprocess.Popen([binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--output",
-                             str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def measured(server: ServerProcess, clients: int, call: Callable[[int], tuple[str, dict[str, object]]],
-             profile: Path | None = None) -> Round:
-    sampler = py_spy(server.process.pid, profile) if profile else None
+             profile: Path | None = None, gil: bool = False) -> Round:
     cpu_before = server.cpu_s()
-    try:
+    with sampled([server.process.pid] if profile else [], [profile] if profile else [], gil=gil):
         result = anyio.run(crowd, server.url, clients, call)
-    finally:
-        if sampler is not None:
-            sampler.send_signal(signal.SIGINT)
-            sampler.wait()
     return Round(result.calls, result.failed, result.wall_s, server.cpu_s() - cpu_before, result.latencies_ms)
 
 
-def concurrent(ours: ServerProcess, clients_list: list[int], rounds: int, profile_dir: Path | None) -> None:
+def concurrent(ours: ServerProcess, clients_list: list[int], rounds: int, profile_dir: Path | None,
+               gil: bool) -> None:
     bare = ServerProcess("bare")
     try:
         job_ids = anyio.run(prepare_owners, ours.url, max(clients_list))
@@ -235,10 +224,11 @@ def concurrent(ours: ServerProcess, clients_list: list[int], rounds: int, profil
                 def out(label: str, n: int = number, c: int = clients) -> Path | None:
                     return profile_dir / f"clients-{c}-{label}-{n}.txt" if profile_dir else None
 
-                results["bare"].append(measured(bare, clients, lambda n: ("echo", {"text": job_ids[n]}), out("bare")))
+                results["bare"].append(measured(bare, clients, lambda n: ("echo", {"text": job_ids[n]}),
+                                                out("bare"), gil))
                 print(results["bare"][-1].line("bare"), flush=True)
                 results["ours"].append(measured(ours, clients, lambda n: (
-                    "job_retrieval_by_id", {"job_id": job_ids[n], "runs": 5}), out("ours")))
+                    "job_retrieval_by_id", {"job_id": job_ids[n], "runs": 5}), out("ours"), gil))
                 print(results["ours"][-1].line("ours"), flush=True)
             rate = {k: statistics.median(r.calls_per_s for r in v) for k, v in results.items()}
             cpu = {k: statistics.median(r.server_cpu_s / r.calls for r in v) for k, v in results.items()}
@@ -254,7 +244,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="*", default=[100, 200])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
-                        help="sample both servers with py-spy during the concurrent rounds (collapsed stacks)")
+                        help="sample both servers with py-spy during the concurrent rounds (see bench/sampling.py)")
+    parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
     parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -268,9 +259,12 @@ def main() -> None:
         ours = ServerProcess("ours", f"sqlite:///{tmp}/bench.db")
         try:
             if args.calls:
-                report_sequential(anyio.run(sequential, ours.url, args.calls), args.calls)
+                out = [args.profile / "sequential-ours.txt"] if args.profile else []
+                with sampled([ours.process.pid] if out else [], out, gil=args.profile_gil):
+                    timings = anyio.run(sequential, ours.url, args.calls)
+                report_sequential(timings, args.calls)
             if args.clients:
-                concurrent(ours, args.clients, args.rounds, args.profile)
+                concurrent(ours, args.clients, args.rounds, args.profile, args.profile_gil)
         finally:
             ours.stop()
 
