@@ -23,6 +23,8 @@ RATE_HZ = 200
 def sampled(pids: list[int], outputs: list[Path], *, gil: bool = False) -> Iterator[None]:
     """Sample each pid into its output file while the block runs (nothing if `outputs` is empty)."""
     binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    for out in outputs:
+        out.parent.mkdir(parents=True, exist_ok=True)
     samplers = [subprocess.Popen([binary, "record", "--pid", str(pid), "--format", "raw", "--rate", str(RATE_HZ),
                                   "--output", str(out), *(["--gil"] if gil else [])],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
