@@ -196,7 +196,7 @@ class ClaimStore:
         if moved:
             conn.execute(update(JOBS).where(JOBS.c.id == bindparam("b_id"))
                          .values(next_run_at=bindparam("b_next", type_=JOBS.c.next_run_at.type), attempt=0), moved)
-        write_job_finishes(conn, waits, now)
+        write_job_finishes(conn, [(job, finish, now) for job, finish in waits])
         ended = self._ended(conn, waits, now)
         insert_rows(conn, RUNS, runs)
         insert_rows(conn, EVENTS, events)
@@ -282,7 +282,7 @@ class ClaimStore:
                 return []
             _abandon_runs(conn, [job.id for job in jobs], now, error)
             pairs = [(job, _checked_recovery(job, plan)) for job in jobs]
-            write_job_finishes(conn, pairs, now)
+            write_job_finishes(conn, [(job, finish, now) for job, finish in pairs])
             ended = self._ended(conn, pairs, now)
         if ended and self.outbox is not None:
             self.outbox.after_commit()

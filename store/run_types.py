@@ -96,7 +96,11 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class Finish:
-    """One run's result, to be written only if the job row still has `version`."""
+    """One run's result, to be written only if the job row still has `version`.
+
+    `run.finished_at` is the finish's one instant: the run row's finished_at, the job row's
+    updated_at, the event's time, the skipped runs' and the outbox rows' are all this value.
+    """
 
     job_id: str
     version: int
@@ -155,8 +159,9 @@ _WRITE_FINISH = (
 )
 
 
-def write_job_finishes(conn: Connection, items: Sequence[tuple[Job, JobFinish]], now: datetime) -> None:
-    """Write each JobFinish over the row it was planned against (same version), with its event.
+def write_job_finishes(conn: Connection, items: Sequence[tuple[Job, JobFinish, datetime]]) -> None:
+    """Write each JobFinish over the row it was planned against (same version), with its event, both
+    stamped with the item's instant (the `now` of the pass or of the run's finish: one value per write).
 
     Raises Conflict for an illegal transition and StaleVersion if a row moved on;
     the caller's transaction then rolls back as a whole. Callers hold the rows
@@ -164,16 +169,16 @@ def write_job_finishes(conn: Connection, items: Sequence[tuple[Job, JobFinish]],
     """
     params: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    for job, finish in items:
+    for job, finish, at in items:
         current = JobStatus(job.status)
         if finish.status != current:
             check_transition(job.id, current, finish.status, "finish")
-            events.append(event_values(job, finish.status, now, finish.actor, finish.reason))
+            events.append(event_values(job, finish.status, at, finish.actor, finish.reason))
         params.append({"b_id": job.id, "b_read_version": job.version, "b_version": job.version + 1,
                        "b_status": finish.status.value, "b_next_run_at": finish.next_run_at,
                        "b_run_count": finish.run_count, "b_attempt": finish.attempt,
                        "b_last_run_at": finish.last_run_at, "b_last_error": finish.last_error,
-                       "b_state": finish.state, "b_claimed_by": None, "b_lease_until": None, "b_updated_at": now})
+                       "b_state": finish.state, "b_claimed_by": None, "b_lease_until": None, "b_updated_at": at})
     if not params:
         return
     if execute_many(conn, _WRITE_FINISH, params) != len(params):

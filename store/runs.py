@@ -1,7 +1,8 @@
 """Finishing runs, and what a run reads about its job's past.
 
 Contract:
-- `finish_runs` writes, per finish and in one transaction for the batch: the
+- `finish_runs` writes, per finish and in one transaction for the batch (each
+  finish stamped with its own instant, `run.finished_at`): the
   job row (version-checked, transition checked and recorded as an event), the
   run row, the `skipped` rows for fires that came while it ran, and whatever
   the outbox hook adds. A finish whose job row moved on (pause, cancel, update)
@@ -60,7 +61,7 @@ class RunStore:
         self.repo = repo
         self.outbox = outbox
 
-    def finish_runs(self, finishes: Sequence[Finish], now: datetime) -> list[FinishResult]:
+    def finish_runs(self, finishes: Sequence[Finish]) -> list[FinishResult]:
         """Write every finish whose job still has its `version` and whose run is still `running`.
 
         Returns one FinishResult per finish, in order. Nothing is written for one
@@ -69,7 +70,7 @@ class RunStore:
         if not finishes:
             return []
         try:
-            return self._finish_batch(finishes, now)
+            return self._finish_batch(finishes)
         except Exception as exc:
             if not is_row_fault(exc):
                 raise
@@ -77,9 +78,9 @@ class RunStore:
                         fault_text(exc))
             if len(finishes) == 1:
                 return [FinishResult(False, fault=fault_text(exc))]
-        return [self.finish_runs([finish], now)[0] for finish in finishes]
+        return [self.finish_runs([finish])[0] for finish in finishes]
 
-    def _finish_batch(self, finishes: Sequence[Finish], now: datetime) -> list[FinishResult]:
+    def _finish_batch(self, finishes: Sequence[Finish]) -> list[FinishResult]:
         with self.repo.write() as session:
             conn = session.connection()
             ids = sorted({f.job_id for f in finishes})  # one lock order for every node
@@ -108,18 +109,18 @@ class RunStore:
                     select(Job).where(col(Job.id).in_([finishes[i].job_id for i in stale]))).all()}
                 for i in stale:
                     results[i] = FinishResult(False, current.get(finishes[i].job_id), results[i].run_outcome)
-            self._write(conn, applied, now)
+            self._write(conn, applied)
         if applied and self.outbox is not None:
             self.outbox.after_commit()
         return results
 
-    def _write(self, conn: Connection, applied: list[tuple[Job, Finish]], now: datetime) -> None:
+    def _write(self, conn: Connection, applied: list[tuple[Job, Finish]]) -> None:
         if not applied:
             return
-        write_job_finishes(conn, [(job, finish.job) for job, finish in applied], now)
+        write_job_finishes(conn, [(job, finish.job, finish.run.finished_at) for job, finish in applied])
         execute_many(conn, _WRITE_RUN, [_run_params(finish) for _job, finish in applied])
-        skipped = [run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.SKIPPED, now=now,
-                              summary=SKIPPED_SUMMARY)
+        skipped = [run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.SKIPPED,
+                              now=finish.run.finished_at, summary=SKIPPED_SUMMARY)
                    for job, finish in applied for fire in finish.skipped]
         insert_rows(conn, RUNS, skipped)
         if self.outbox is not None:

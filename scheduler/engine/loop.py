@@ -46,6 +46,10 @@ class EngineLoop:
         self._stopping = False
         self.runner.on_finished = self._on_run_finished
 
+    def _now(self) -> datetime:
+        # The injected clock, as everywhere in the engine: the tick's arming and the pass agree on "now".
+        return self.poller.clock.now()
+
     # -- lifecycle (the server's lifespan calls these) ----------------------------------
 
     async def start(self) -> None:
@@ -57,7 +61,7 @@ class EngineLoop:
         # Several instances allowed: a wake that lands while a pass is finishing must not be dropped
         # by APScheduler; `_tick_job` itself folds it into the running pass.
         scheduler.add_job(self._tick_job, IntervalTrigger(seconds=self.config.safety_interval_s), id=TICK_JOB,
-                          next_run_time=datetime.now(UTC), max_instances=4, coalesce=True, misfire_grace_time=None)
+                          next_run_time=self._now(), max_instances=4, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self.runner.heartbeat, IntervalTrigger(seconds=self.config.heartbeat_s), id=HEARTBEAT_JOB,
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
@@ -119,7 +123,7 @@ class EngineLoop:
         if wake.status in (JobStatus.ACTIVE, JobStatus.PENDING) or wake.status in (JobStatus.CANCELLED,
                                                                                      JobStatus.FAILED):
             # ACTIVE: its fire; PENDING/terminal: dependencies may settle now.
-            self._arm(wake.next_run_at if wake.status == JobStatus.ACTIVE else datetime.now(UTC))
+            self._arm(wake.next_run_at if wake.status == JobStatus.ACTIVE else self._now())
 
     def _on_run_finished(self, job: Job | None) -> None:
         if job is None:
@@ -129,7 +133,7 @@ class EngineLoop:
         # claims come in batches instead of one pass per finished run.
         refill = self._starved and free >= max(1, self.config.max_concurrent_runs // 4)
         if refill or job.status in (JobStatus.COMPLETED, JobStatus.FAILED) and not self._starved:
-            self._arm(datetime.now(UTC))
+            self._arm(self._now())
         elif job.next_run_at is not None:
             self._arm(job.next_run_at)
 
@@ -138,12 +142,12 @@ class EngineLoop:
             return
         if self._ticking:
             self._pending_wake = when if self._pending_wake is None else min(self._pending_wake, when)
-            if when <= datetime.now(UTC):
+            if when <= self._now():
                 self._again = True
             return
         tick = self._scheduler.get_job(TICK_JOB)
         if tick is not None and (tick.next_run_time is None or when < tick.next_run_time):
-            self._scheduler.modify_job(TICK_JOB, next_run_time=max(when, datetime.now(UTC) - timedelta(seconds=1)))
+            self._scheduler.modify_job(TICK_JOB, next_run_time=max(when, self._now() - timedelta(seconds=1)))
 
     async def _tick_job(self) -> None:
         if self._ticking or self._stopping:
@@ -165,7 +169,7 @@ class EngineLoop:
         finally:
             self._ticking = False
         pending, self._pending_wake = self._pending_wake, None
-        if self._starved and next_due is not None and next_due <= datetime.now(UTC):
+        if self._starved and next_due is not None and next_due <= self._now():
             next_due = None  # due work waits for free slots: finishing runs wake the loop
         for when in (next_due, pending):
             self._arm(when)

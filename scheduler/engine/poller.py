@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import anyio.to_thread
 
 from scheduler.clock import Clock
-from scheduler.engine.fires import plan_due
+from scheduler.engine.fires import DuePlans
 from scheduler.engine.runner import RunHandle, Runner
 from scheduler.engine.settle import settle_dependencies
 from scheduler.engine.verdicts import plan_recovery
@@ -78,11 +78,12 @@ class Poller:
         report.settled = len(settled)
         free = self.config.max_concurrent_runs - len(self.runner.running)
         if self.claiming and free > 0:
+            plans = DuePlans()  # keeps each claimed job's schedule spec for its run's finish
             batch = await anyio.to_thread.run_sync(self.claims.claim_due, now, self.config.worker, free,
-                                                   self.config.lease_s, plan_due)
+                                                   self.config.lease_s, plans)
             report.claimed, report.missed = len(batch.claims), batch.missed
             report.more_due = batch.examined >= free
-            report.runs = [self.runner.start(claim) for claim in batch.claims]
+            report.runs = [self.runner.start(claim, plans.spec_for(claim.job.id)) for claim in batch.claims]
         return report
 
     async def drain(self) -> None:

@@ -30,6 +30,7 @@ from scheduler.engine.finisher import Finisher
 from scheduler.engine.retry import RetryPolicy
 from scheduler.engine.verdicts import plan_finish, plan_set_aside, unstorable
 from scheduler.jobs.job_input import JobInput
+from scheduler.schedules.spec import ScheduleSpec
 from store.claims import ClaimStore
 from store.costs import job_costs
 from store.enums import JobAction, JobStatus, RunOutcome
@@ -51,6 +52,7 @@ def default_actions(agent: Action | None = None) -> dict[str, Action]:
 @dataclass
 class RunHandle:
     claim: Claim
+    spec: ScheduleSpec | None = None  # the job's schedule as the claim built it (None: a one-off)
     task: asyncio.Task[None] | None = None
     stop_reason: str | None = None
     release: bool = False  # shutdown: give the lease back instead of recording a result
@@ -71,11 +73,11 @@ class Runner:
         self.timeout_scale = timeout_scale  # tests shrink timeouts instead of waiting them out
         self.followup = followup
         self.on_finished = on_finished
-        self.finisher = Finisher(runs, clock)
+        self.finisher = Finisher(runs)
         self.running: dict[str, RunHandle] = {}
 
-    def start(self, claim: Claim) -> RunHandle:
-        handle = RunHandle(claim)
+    def start(self, claim: Claim, spec: ScheduleSpec | None = None) -> RunHandle:
+        handle = RunHandle(claim, spec)
         self.running[claim.job.id] = handle
         handle.task = asyncio.create_task(self._run(handle), name=f"run {claim.run_id}")
         return handle
@@ -117,7 +119,7 @@ class Runner:
             except Exception as exc:  # noqa: BLE001  (a broken run is a failed run, never a dead engine)
                 log.exception("run crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
                 result = ActionResult(outcome=RunOutcome.FAILED, error=f"internal error: {type(exc).__name__}")
-            written = None if handle.release else await self._finish_safely(claim, result)
+            written = None if handle.release else await self._finish_safely(claim, result, handle.spec)
         finally:
             self.running.pop(claim.job.id, None)
         # After the slot is free, so a woken poller can fill it.
@@ -132,8 +134,9 @@ class Runner:
         outputs: dict[str, str] = {}
         if job.depends_on:
             outputs = await anyio.to_thread.run_sync(self.runs.last_outputs, job.depends_on)
+        # `now` is the pass's, as the run row's started_at: one instant from the claim to the action.
         return RunContext(job=job, run_id=claim.run_id, run_number=job.run_count + 1, attempt=claim.attempt,
-                          scheduled_for=claim.scheduled_for, now=self.clock.now(), recent_summaries=summaries,
+                          scheduled_for=claim.scheduled_for, now=claim.started_at, recent_summaries=summaries,
                           dependency_outputs=outputs,
                           create_followup=self.followup(job) if self.followup else None)
 
@@ -189,33 +192,34 @@ class Runner:
         spent = totals[job.id].cost_usd if job.id in totals else 0.0
         return cost_exceeded(job, spent + result.cost_usd)
 
-    async def _finish_safely(self, claim: Claim, result: ActionResult) -> Job | None:
+    async def _finish_safely(self, claim: Claim, result: ActionResult, spec: ScheduleSpec | None) -> Job | None:
         try:
-            return await self._finish(claim, result)
+            return await self._finish(claim, result, spec)
         except Exception:  # noqa: BLE001  (the run task must end cleanly; the lease's expiry recovers the job)
             log.exception("finish crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
             return None
 
-    def _plan(self, job: Job, claim: Claim, result: ActionResult, over_budget: str | None) -> Finish:
+    def _plan(self, job: Job, spec: ScheduleSpec | None, claim: Claim, result: ActionResult, now: datetime,
+              over_budget: str | None) -> Finish:
         try:
-            finish = plan_finish(job, claim, result, self.clock.now(), self.retry)
+            finish = plan_finish(job, claim, result, now, self.retry, spec)
         except Exception as exc:
             if not is_row_fault(exc):
                 raise
             log.warning("finish cannot be planned", extra={"job_id": job.id, "run_id": claim.run_id}, exc_info=True)
-            return plan_set_aside(job, claim, result, self.clock.now(),
-                                  f"its next fire cannot be computed ({fault_text(exc)})")
+            return plan_set_aside(job, claim, result, now, f"its next fire cannot be computed ({fault_text(exc)})")
         if over_budget and finish.job.status in (JobStatus.ACTIVE, JobStatus.IN_PROGRESS):
             finish = replace(finish, job=replace(finish.job, status=JobStatus.BLOCKED, next_run_at=None,
                                                  last_error=over_budget, reason=over_budget))
         return finish
 
-    async def _finish(self, claim: Claim, result: ActionResult) -> Job | None:
+    async def _finish(self, claim: Claim, result: ActionResult, spec: ScheduleSpec | None) -> Job | None:
         """Record the run; returns the job as written (status, next fire), or None if nothing was."""
         job = claim.job
+        now = self.clock.now()  # the finish's one instant: finished_at, updated_at, the event, the outbox
         over_budget = await self._over_budget(job, result)
         for _ in range(FINISH_TRIES):
-            finish = self._plan(job, claim, result, over_budget)
+            finish = self._plan(job, spec, claim, result, now, over_budget)
             try:
                 answer = await self.finisher.submit(finish)
             except Exception:  # noqa: BLE001  (try again against a fresh row; the lease covers us)
@@ -234,7 +238,7 @@ class Runner:
                 log.warning("run result dropped: its lease was taken back",
                             extra={"job_id": job.id, "run_id": claim.run_id})
                 return None
-            job = current
+            job, spec = current, None  # the row moved on (an update may have changed its schedule)
         log.error("run result not recorded after %d tries", FINISH_TRIES,
                   extra={"job_id": job.id, "run_id": claim.run_id})
         return None

@@ -1,6 +1,7 @@
 """Dependencies (docs/design.md §3 c, d): a PENDING job becomes ACTIVE when every dependency
-COMPLETED, and BLOCKED, with the reason, as soon as one FAILED, was CANCELLED or is
-itself BLOCKED (so a failure blocks the whole chain below it).
+COMPLETED, and BLOCKED, with the reason, as soon as one FAILED, was CANCELLED, is itself
+BLOCKED (so a failure blocks the whole chain below it) or no longer exists. The rule is
+`scheduler.jobs.dependencies.dependency_state`, the one the service applies too.
 
 A job whose settling fails on its own data (a dependency row that cannot be read, a next fire
 that cannot be computed) is set BLOCKED with the reason; the other pending jobs settle as usual."""
@@ -8,7 +9,6 @@ that cannot be computed) is set BLOCKED with the reason; the other pending jobs 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 
@@ -25,13 +25,6 @@ from store.run_types import ENGINE_ACTOR, Outbox
 from store.runs import RunStore
 
 log = logging.getLogger(__name__)
-
-
-def engine_dependency_state(deps: Mapping[str, Job]) -> tuple[DependencyState, str | None]:
-    for dep in deps.values():
-        if dep.status == JobStatus.BLOCKED:
-            return DependencyState.BLOCKED, f"dependency {dep.id} is BLOCKED"
-    return dependency_state(deps)
 
 
 def _tell_blocked(outbox: Outbox, reason: str | None, now: datetime, conn: Connection, before: Job) -> None:
@@ -59,11 +52,7 @@ def settle_dependencies(repo: JobRepository, runs: RunStore, now: datetime) -> l
 
 def _settle(repo: JobRepository, outbox: Outbox | None, job: Job, now: datetime) -> Job | None:
     """The job as written if its dependencies decided, else None."""
-    deps = repo.get_jobs(job.owner, job.depends_on)
-    missing = [d for d in job.depends_on if d not in deps]
-    state, why = engine_dependency_state(deps)
-    if missing:
-        state, why = DependencyState.BLOCKED, f"dependency {missing[0]} no longer exists"
+    state, why = dependency_state(repo.get_jobs(job.owner, job.depends_on), job.depends_on)
     if state == DependencyState.WAITING:
         return None
     if state == DependencyState.READY:

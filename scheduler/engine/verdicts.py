@@ -1,7 +1,8 @@
 """What a run's result means for its job: the verdict rules per type (docs/design.md §2, §3).
 
-Pure functions from (job row, claim, result, now) to the `Finish` the store
-writes. A job that left IN_PROGRESS during the run (paused, cancelled,
+Pure functions from (job row, its schedule spec, claim, result, now) to the
+`Finish` the store writes; the spec is the one the claim built (None for
+one-offs). A job that left IN_PROGRESS during the run (paused, cancelled,
 blocked) keeps its status: the run is recorded, but it never moves the job.
 """
 
@@ -14,6 +15,7 @@ from scheduler.engine.fires import overlap_fires
 from scheduler.engine.retry import RetryPolicy
 from scheduler.schedules.job_schedule import spec_of
 from scheduler.schedules.schedule_math import next_fire
+from scheduler.schedules.spec import ScheduleSpec
 from store.enums import JobStatus, JobType, RunOutcome, Verdict
 from store.models import Job
 from store.row_faults import unusable
@@ -24,16 +26,20 @@ _STOPPED = (S.PAUSED, S.CANCELLED, S.BLOCKED)
 ERROR_MAX = 4_000
 
 
-def plan_finish(job: Job, claim: Claim, result: ActionResult, now: datetime, retry: RetryPolicy) -> Finish:
-    """The finish of `claim`'s run, planned against `job` (the claimed row, or the row as it is now)."""
+def plan_finish(job: Job, claim: Claim, result: ActionResult, now: datetime, retry: RetryPolicy,
+                spec: ScheduleSpec | None = None) -> Finish:
+    """The finish of `claim`'s run, planned against `job` (the claimed row, or the row as it is now)
+    and its schedule `spec` (built from `job` when not given and needed)."""
     succeeded = result.outcome == RunOutcome.SUCCEEDED and result.verdict != Verdict.FAILED
     skipped: list[datetime] = []
+    if job.job_type != JobType.ONE_OFF and spec is None:
+        spec = spec_of(job)
     if JobStatus(job.status) != S.IN_PROGRESS:
         job_finish, verdict = held(job, claim, result), result.verdict
     elif succeeded:
-        job_finish, verdict, skipped = _succeeded(job, claim, result, now)
+        job_finish, verdict, skipped = _succeeded(job, spec, claim, result, now)
     else:
-        job_finish, verdict = _failed(job, claim, result, now, retry)
+        job_finish, verdict = _failed(job, spec, claim, result, now, retry)
     return Finish(job_id=job.id, version=job.version, run_id=claim.run_id, run=run_record(result, now, verdict),
                   job=job_finish, skipped=skipped, row=job)
 
@@ -71,14 +77,14 @@ def run_record(result: ActionResult, now: datetime, verdict: Verdict | None) -> 
     )
 
 
-def _succeeded(job: Job, claim: Claim, result: ActionResult, now: datetime) -> tuple[JobFinish, Verdict,
-                                                                                       list[datetime]]:
+def _succeeded(job: Job, spec: ScheduleSpec | None, claim: Claim, result: ActionResult,
+               now: datetime) -> tuple[JobFinish, Verdict, list[datetime]]:
     run_count = job.run_count + 1
     verdict = result.verdict or (Verdict.COMPLETED if job.job_type == JobType.ONE_OFF else Verdict.CONTINUE)
     skipped: list[datetime] = []
     following = None
-    if verdict == Verdict.CONTINUE and job.job_type != JobType.ONE_OFF:
-        skipped, following = overlap_fires(job, claim.scheduled_for, now, run_count)
+    if verdict == Verdict.CONTINUE and spec is not None:
+        skipped, following = overlap_fires(spec, claim.scheduled_for, now, run_count)
     if following is None:
         reason = "judged done" if verdict == Verdict.COMPLETED else "the schedule is exhausted (end_at or max_runs)"
         if job.job_type == JobType.ONE_OFF:
@@ -92,8 +98,8 @@ def _succeeded(job: Job, claim: Claim, result: ActionResult, now: datetime) -> t
                       last_run_at=claim.started_at, last_error=None, state=state, reason=reason), verdict, skipped)
 
 
-def _failed(job: Job, claim: Claim, result: ActionResult, now: datetime, retry: RetryPolicy) -> tuple[JobFinish,
-                                                                                                      Verdict | None]:
+def _failed(job: Job, spec: ScheduleSpec | None, claim: Claim, result: ActionResult, now: datetime,
+            retry: RetryPolicy) -> tuple[JobFinish, Verdict | None]:
     attempts = claim.attempt
     error = (result.error or f"the run ended {result.outcome.value}")[:ERROR_MAX]
     state = result.new_state if result.new_state is not None else job.state
@@ -103,9 +109,9 @@ def _failed(job: Job, claim: Claim, result: ActionResult, now: datetime, retry: 
         return (JobFinish(status=S.FAILED, next_run_at=None, run_count=job.run_count, attempt=attempts,
                           last_run_at=claim.started_at, last_error=error, state=state, reason=reason), Verdict.FAILED)
     retry_at = now + timedelta(seconds=retry.delay_s(attempts))
-    if job.job_type != JobType.ONE_OFF:
+    if spec is not None:
         # A regular fire before the retry is the better next attempt; failures keep counting.
-        regular = next_fire(spec_of(job), now, job.run_count)
+        regular = next_fire(spec, now, job.run_count)
         if regular is not None and regular < retry_at:
             retry_at = regular
     reason = f"attempt {attempts} of {job.max_attempts} failed; retry at {retry_at.isoformat()}"

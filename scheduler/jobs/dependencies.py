@@ -14,7 +14,7 @@ from store.repository import JobRepository
 class DependencyState(StrEnum):
     READY = "ready"  # every dependency COMPLETED (or none)
     WAITING = "waiting"  # some not finished yet
-    BLOCKED = "blocked"  # one FAILED, CANCELLED or ARCHIVED without completing
+    BLOCKED = "blocked"  # one FAILED, CANCELLED, BLOCKED, ARCHIVED without completing, or gone
 
 
 def check_dependencies(
@@ -56,15 +56,31 @@ def find_cycle(edges: Mapping[str, Sequence[str]], start: str) -> list[str] | No
     return None
 
 
-def dependency_state(dependencies: Mapping[str, Job]) -> tuple[DependencyState, str | None]:
-    """What the dependencies' statuses mean for the dependent job, and why."""
+def dependency_state(dependencies: Mapping[str, Job],
+                     depends_on: Sequence[str] = ()) -> tuple[DependencyState, str | None]:
+    """What the dependencies' statuses mean for the dependent job, and why: the one rule for the
+    service (create, update, resume) and the engine (settling PENDING jobs).
+
+    BLOCKED as soon as one dependency FAILED, was CANCELLED, is itself BLOCKED (so a failure blocks
+    the whole chain below it), was ARCHIVED without completing, has a status this version does not
+    know, or, among the ids of `depends_on`, is missing from `dependencies` (it no longer exists);
+    READY when every one COMPLETED (or was archived after running); WAITING otherwise.
+    """
+    for dep_id in depends_on:
+        if dep_id not in dependencies:
+            return DependencyState.BLOCKED, f"dependency {dep_id} no longer exists"
     waiting = False
     for dep in dependencies.values():
+        if dep.status not in _STATUSES:
+            return DependencyState.BLOCKED, f"dependency {dep.id} has an unknown status {dep.status!r}"
         status = JobStatus(dep.status)
-        if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        if status in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.BLOCKED):
             return DependencyState.BLOCKED, f"dependency {dep.id} is {status.value}"
         if status == JobStatus.ARCHIVED and dep.run_count == 0:
             return DependencyState.BLOCKED, f"dependency {dep.id} was archived without completing"
         if status not in (JobStatus.COMPLETED, JobStatus.ARCHIVED):
             waiting = True
     return (DependencyState.WAITING, None) if waiting else (DependencyState.READY, None)
+
+
+_STATUSES = frozenset(status.value for status in JobStatus)

@@ -32,12 +32,12 @@ def test_one_finish_the_database_refuses_does_not_fail_its_batch_of_500(repo: Jo
     now = clock.advance(1)
     finishes = [plan_finish(c.job, c, r, now, RetryPolicy()) for c, r in zip(claims, results, strict=True)]
     runs = RunStore(repo)
-    answers = runs.finish_runs(finishes, now)
+    answers = runs.finish_runs(finishes)
     assert [a.applied for a in answers] == [True] * 123 + [False] + [True] * (BATCH - 124)
     refused = answers[123]
     assert refused.current is None and refused.fault is not None and refused.fault.startswith("TypeError")
     assert outcomes(repo) == {"succeeded": BATCH - 1, "running": 1}
     # The caller records the run without what was refused.
     again = plan_finish(claims[123].job, claims[123], unstorable(results[123], refused.fault), now, RetryPolicy())
-    assert [a.applied for a in runs.finish_runs([again], now)] == [True]
+    assert [a.applied for a in runs.finish_runs([again])] == [True]
     assert outcomes(repo) == {"succeeded": BATCH - 1, "failed": 1}

@@ -112,7 +112,9 @@ async def test_settle_a_dependency_with_an_unknown_status_blocks_only_its_depend
     damage(engine.repo.engine, "jobs", odd, {"status": "'SLEEPING'"})
     assert await one_pass(engine) == 1
     assert engine.outcomes(follower) == ["succeeded"]
-    assert_set_aside(engine, waiting, "PENDING", "BLOCKED", "SLEEPING")
+    assert raw(engine, waiting)[:2] == ("BLOCKED", f"dependency {odd} has an unknown status 'SLEEPING'")
+    last = engine.service.events("alice", waiting)[-1]
+    assert (last.from_status, last.to_status, last.actor) == ("PENDING", "BLOCKED", "engine")
 
 
 async def test_settle_a_ready_job_whose_first_fire_overflows_is_blocked(engine: Engine) -> None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 
 import anyio
 
+from scheduler.clock import FakeClock
 from scheduler.engine.actions import ActionResult, RunContext
+from store.repository import JobRepository
 from store.runs import RunStore
-from tests.scheduler.engine.conftest import Engine
+from tests.conftest import START
+from tests.scheduler.engine.conftest import Engine, make_engine
 
 
 async def test_an_action_raising_its_own_timeout_error_is_a_failure_not_a_timeout(engine: Engine) -> None:
@@ -96,3 +100,27 @@ async def test_a_context_that_cannot_be_built_fails_that_run_only(engine: Engine
     assert run.outcome == "failed" and run.error == "internal error: ValueError"
     assert engine.job(broken).status == "ACTIVE"  # its attempts are counted like any failed run
     assert broken not in [context.job.id for context in engine.agent.contexts]  # the action never ran
+
+
+class _MovingClock(FakeClock):
+    """A clock that moves a millisecond on every read: a value read twice in one write shows."""
+
+    def now(self) -> datetime:
+        return self.advance(0.001)
+
+
+async def test_each_write_of_a_run_carries_one_instant(repo: JobRepository) -> None:
+    clock = _MovingClock(START)
+    engine = make_engine(repo, clock)
+    job = engine.create(interval_seconds=60)
+    assert job.next_run_at is not None
+    clock.set(job.next_run_at)
+    with anyio.fail_after(10):
+        await engine.poller.tick()
+        await engine.poller.drain()
+    [run] = engine.run_rows(job.id)
+    claimed, finished = engine.service.events("alice", job.id)[-2:]
+    assert (claimed.to_status, finished.to_status) == ("IN_PROGRESS", "ACTIVE")
+    assert claimed.at == run.started_at == engine.agent.contexts[0].now  # the pass's instant
+    assert finished.at == run.finished_at == engine.job(job.id).updated_at  # the finish's instant
+    assert run.finished_at is not None and run.started_at is not None and run.finished_at > run.started_at
