@@ -19,14 +19,21 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
+from scheduler.schedules.cron_words import WEEKDAY_NAMES, describe_cron
 from scheduler.schedules.spec import ScheduleSpec
 from scheduler.schedules.timezones import zone
 from store.enums import JobType
 from store.errors import InvalidArgument
 
-__all__ = ["describe", "first_fire", "localize", "next_fire", "upcoming_fires", "validate_cron"]
+__all__ = ["CRON_SEPARATOR", "describe", "first_fire", "localize", "next_fire", "upcoming_fires", "validate_cron"]
 
-_CRON_EXPECTED = "a 5-field cron line such as '0 9 * * 1' (minute hour day-of-month month day-of-week)"
+_CRON_EXPECTED = (
+    "a 5-field cron line such as '0 9 * * 1' (minute hour day-of-month month day-of-week), or several "
+    "separated by ';' such as '45 7 * * 1; 30 18 * * 1'"
+)
+# Times whose minutes differ ('7:45 and 18:30') need one line each; the column holds 120 characters.
+CRON_SEPARATOR = "; "
+CRON_MAX_CHARS = 120
 _CRON_NEVER_FIRES = "a cron line that matches a real date (this one never fires: no match within 8 years)"
 _INTERVAL_EXPECTED = "exactly one of interval_seconds or interval_days, a positive whole number"
 
@@ -54,16 +61,6 @@ _HASHED_OR_RANDOM = re.compile(r"(?<![a-z])[hr](?![a-z])")
 # Names normalize to lower case, but the L (last) and W (weekday) markers read better upper case.
 _LAST_OR_WEEKDAY_MARKER = re.compile(r"(?<![a-z])[lw]+(?![a-z])")
 
-_ANY = frozenset({"*", "?"})
-_WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-_DOW_ALIASES = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_MONTH_ALIASES = {name[:3].lower(): number for number, name in enumerate(_MONTH_NAMES, start=1)}
-_WORKDAYS = frozenset({1, 2, 3, 4, 5})
-_MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
 
 
 class _Interval(NamedTuple):
@@ -163,23 +160,33 @@ def describe(spec: ScheduleSpec) -> str:
     if spec.job_type is JobType.ONE_OFF:
         base = _describe_one_off(spec)
     elif spec.job_type is JobType.SCHEDULED:
-        base = _describe_cron(_checked_cron(spec.cron), spec.timezone)
+        base = describe_cron(_checked_cron(spec.cron), spec.timezone)
     else:
         base = _describe_interval(spec)
     return base + _describe_limits(spec)
 
 
 def validate_cron(expr: str) -> str:
-    """The normalized 5-field cron line, or InvalidArgument naming the `cron` field.
+    """The normalized cron text, or InvalidArgument naming the `cron` field.
 
+    One 5-field line, or several separated by ';' (the schedule fires at every
+    line's matches: '45 7 * * 1; 30 18 * * 1' is Mondays at 07:45 and 18:30).
     Normalized: single spaces, lower-case names, upper-case L/W markers, @daily-style
-    aliases spelled out.
+    aliases spelled out, lines joined by '; ' without repeats.
     Rejects 6/7-field lines, garbage, out-of-range values, croniter's hashed/random
-    tokens, and lines that can never fire ('0 0 30 2 *').
+    tokens, lines that can never fire ('0 0 30 2 *'), and more than CRON_MAX_CHARS.
     """
     if not isinstance(expr, str):
         raise InvalidArgument("cron", _CRON_EXPECTED, expr)
-    text = " ".join(expr.split()).lower()
+    lines = [_validate_cron_line(line, expr) for line in expr.split(";")]
+    text = CRON_SEPARATOR.join(dict.fromkeys(lines))
+    if len(text) > CRON_MAX_CHARS:
+        raise InvalidArgument("cron", f"cron text of at most {CRON_MAX_CHARS} characters", expr)
+    return text
+
+
+def _validate_cron_line(line: str, expr: str) -> str:
+    text = " ".join(line.split()).lower()
     text = _CRON_ALIASES.get(text, text)
     if len(text.split(" ")) != 5 or _HASHED_OR_RANDOM.search(text):
         raise InvalidArgument("cron", _CRON_EXPECTED, expr)
@@ -258,22 +265,28 @@ def _one_off_next(spec: ScheduleSpec, after: datetime, run_count: int) -> dateti
 
 
 @lru_cache(maxsize=512)
-def _checked_cron(expr: str | None) -> str:
+def _checked_cron(expr: str | None) -> tuple[str, ...]:
+    """The validated lines of a cron text (usually one)."""
     if expr is None:
         raise InvalidArgument("cron", _CRON_EXPECTED, expr)
-    return validate_cron(expr)
+    return tuple(validate_cron(expr).split(CRON_SEPARATOR))
 
 
 def _cron_next(spec: ScheduleSpec, lower: datetime) -> datetime | None:
-    """The first cron fire strictly after `lower`.
+    """The first fire strictly after `lower` of any of the spec's cron lines."""
+    tz = _zone(spec.timezone)
+    fires = [fire for line in _checked_cron(spec.cron) if (fire := _cron_line_next(line, tz, lower)) is not None]
+    return min(fires, default=None)
+
+
+def _cron_line_next(expr: str, tz: ZoneInfo, lower: datetime) -> datetime | None:
+    """The first match of one cron line strictly after `lower`.
 
     croniter is walked over naive wall-clock times (an aware walk gets fall-back
     wrong) and each match goes through localize; a match that lands at or before
     `lower` is skipped, which both drops the repeated fall-back hour and
     collapses several gap times onto one fire.
     """
-    expr = _checked_cron(spec.cron)
-    tz = _zone(spec.timezone)
     # croniter matches whole minutes; starting at the minute boundary cannot lose a
     # match, since anything not after it is also not after `lower`.
     start = _wall(lower, tz).replace(second=0, microsecond=0)
@@ -384,7 +397,7 @@ def _describe_interval(spec: ScheduleSpec) -> str:
     if anchor is not None:
         local = _as_utc(anchor, "anchor_at").astimezone(_zone(spec.timezone))
         if interval.size % 7 == 0:
-            text += f" on {_WEEKDAY_NAMES[local.isoweekday() % 7]}"
+            text += f" on {WEEKDAY_NAMES[local.isoweekday() % 7]}"
         text += f" at {local:%H:%M}"
     return f"{text} ({spec.timezone})"
 
@@ -395,136 +408,3 @@ def _every_elapsed(seconds: int) -> str:
             amount = seconds // size
             return f"Every {unit}" if amount == 1 else f"Every {amount} {unit}s"
     raise AssertionError("unreachable: every whole number is a multiple of 1")
-
-
-def _describe_cron(expr: str, tz_name: str) -> str:
-    minute, hour, dom, month, dow = expr.split(" ")
-    phrase = _cron_within_day(minute, hour, (dom, month, dow)) or _cron_daily(minute, hour, dom, month, dow)
-    return f"{phrase} ({tz_name})" if phrase else f"Cron '{expr}' ({tz_name})"
-
-
-def _cron_within_day(minute: str, hour: str, days: tuple[str, str, str]) -> str | None:
-    """Lines that fire several times an hour or every few hours, every day."""
-    if not all(field in _ANY for field in days):
-        return None
-    if hour == "*":
-        if minute == "*":
-            return "Every minute"
-        minutes = _even_step(minute, 60)
-        if minutes is not None:
-            return f"Every {minutes} minutes"
-        return _past_the_hour("Every hour", minute)
-    hours = _even_step(hour, 24)
-    return _past_the_hour(f"Every {hours} hours", minute) if hours is not None else None
-
-
-def _even_step(field: str, cycle: int) -> int | None:
-    """N for '*/N' when N divides the cycle (else the fires are not evenly spaced)."""
-    match = re.fullmatch(r"\*/(\d+)", field)
-    if match is None:
-        return None
-    step = int(match.group(1))
-    return step if 1 < step < cycle and cycle % step == 0 else None
-
-
-def _past_the_hour(prefix: str, minute: str) -> str | None:
-    if not minute.isdigit():
-        return None
-    return f"{prefix} on the hour" if int(minute) == 0 else f"{prefix} at minute {int(minute)}"
-
-
-def _cron_daily(minute: str, hour: str, dom: str, month: str, dow: str) -> str | None:
-    times = _clock_times(minute, hour)
-    days = _cron_days(dom, month, dow)
-    if times is None or days is None:
-        return None
-    return f"{days} at {_join_and(times)}"
-
-
-def _clock_times(minute: str, hour: str) -> list[str] | None:
-    hours = _int_list(hour)
-    if not minute.isdigit() or hours is None:
-        return None
-    return [f"{h:02d}:{int(minute):02d}" for h in sorted(hours)]
-
-
-_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-
-
-def _monthly_special(dom: str, month: str, dow: str) -> str | None:
-    """croniter's L and # forms: last day, nth weekday, last weekday of the month."""
-    if month not in _ANY:
-        return None
-    if dom == "L" and dow in _ANY:
-        return "On the last day of every month"
-    if dom not in _ANY:
-        return None
-    nth, _, weekday = dow.partition("#")
-    if weekday and nth.isdigit() and weekday.isdigit() and int(weekday) in _ORDINALS:
-        return f"On the {_ORDINALS[int(weekday)]} {_WEEKDAY_NAMES[int(nth) % 7]} of every month"
-    if dow.startswith("L") and dow[1:].isdigit() and int(dow[1:]) <= 7:
-        return f"On the last {_WEEKDAY_NAMES[int(dow[1:]) % 7]} of every month"
-    return None
-
-
-def _cron_days(dom: str, month: str, dow: str) -> str | None:
-    special = _monthly_special(dom, month, dow)
-    if special is not None:
-        return special
-    if dom in _ANY and month in _ANY:
-        return _weekday_phrase(dow)
-    if dow not in _ANY:
-        # Restricting both day fields means "either matches" in cron: too subtle to phrase.
-        return None
-    if month in _ANY:
-        days = _int_list(dom)
-        return None if days is None else f"On day {_join_and([str(d) for d in sorted(days)])} of every month"
-    return _yearly_phrase(dom, month)
-
-
-def _weekday_phrase(dow: str) -> str | None:
-    if dow in _ANY:
-        return "Daily"
-    days = _weekday_set(dow)
-    if days is None:
-        return None
-    if days == set(range(7)):
-        return "Daily"
-    if days == _WORKDAYS:
-        return "Every weekday"
-    return "Every " + _join_and([_WEEKDAY_NAMES[d] for d in _MONDAY_FIRST if d in days])
-
-
-def _weekday_set(field: str) -> set[int] | None:
-    days: set[int] = set()
-    for token in field.split(","):
-        first, _, last = token.partition("-")
-        low, high = _weekday_number(first), _weekday_number(last or first)
-        if low is None or high is None or low > high:
-            return None
-        days.update(d % 7 for d in range(low, high + 1))  # cron allows 7 for Sunday
-    return days
-
-
-def _weekday_number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token) if int(token) <= 7 else None
-    return _DOW_ALIASES.get(token)
-
-
-def _yearly_phrase(dom: str, month: str) -> str | None:
-    month_number = int(month) if month.isdigit() else _MONTH_ALIASES.get(month)
-    if not dom.isdigit() or month_number is None:
-        return None
-    return f"Every year on {_MONTH_NAMES[month_number - 1]} {int(dom)}"
-
-
-def _int_list(field: str) -> list[int] | None:
-    tokens = field.split(",")
-    if not all(token.isdigit() for token in tokens):
-        return None
-    return sorted({int(token) for token in tokens})
-
-
-def _join_and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -82,3 +82,41 @@ async def test_schedule_and_explicit_fields_together_are_refused(server: JobsSer
     text = error(await call(server, "job_create", {"title": "t", "instructions": "x", "schedule": "daily at noon",
                                                    "cron": "0 12 * * *"}))
     assert text.startswith("invalid_argument: schedule:")
+
+
+# --------------------------------------------------------------------------- chat phrasings through the tool
+
+
+@pytest.mark.parametrize(("phrase", "now", "job_type", "cron", "fires"), [
+    ("could you remind me Thursday at 4pm?", "2027-06-09T14:20:05+02:00", "ONE_OFF", None,
+     ["2027-06-10T16:00:00+02:00"]),
+    # Berlin springs forward on 2027-03-28: the fires after it are in CEST.
+    ("every Monday and Wednesday at 7:45 and 18:30", "2027-03-24T12:00:00+01:00", "SCHEDULED",
+     "45 7 * * 1,3; 30 18 * * 1,3",
+     ["2027-03-24T18:30:00+01:00", "2027-03-29T07:45:00+02:00", "2027-03-29T18:30:00+02:00",
+      "2027-03-31T07:45:00+02:00"]),
+    ("every hour from 8am to 6pm on weekdays", "2027-06-11T16:30:00+02:00", "SCHEDULED", "0 8-18 * * 1-5",
+     ["2027-06-11T17:00:00+02:00", "2027-06-11T18:00:00+02:00", "2027-06-14T08:00:00+02:00",
+      "2027-06-14T09:00:00+02:00"]),
+    ("jeden Freitag um 18 Uhr", "2027-06-09T14:20:05+02:00", "SCHEDULED", "0 18 * * 5",
+     ["2027-06-11T18:00:00+02:00", "2027-06-18T18:00:00+02:00", "2027-06-25T18:00:00+02:00",
+      "2027-07-02T18:00:00+02:00"]),
+])
+async def test_preview_reads_chat_phrasings_without_a_language_model(
+    server: JobsServer, phrase: str, now: str, job_type: str, cron: str | None, fires: list[str]
+) -> None:
+    result = data(await call(server, "schedule_preview", {
+        "schedule": phrase, "timezone": "Europe/Berlin", "now": now, "count": 4}))
+    assert (result["job_type"], result.get("cron")) == (job_type, cron)
+    assert [f["local"] for f in result["fires"]] == fires
+
+
+async def test_create_with_times_of_different_minutes_stores_one_cron_line_each(server: JobsServer) -> None:
+    created = data(await call(server, "job_create", {
+        "title": "Meds", "instructions": "Take them", "schedule": "every Monday and Wednesday at 7:45 and 18:30",
+        "timezone": "America/New_York", "action": "notify"}))
+    job = created["job"]
+    assert job["job_type"] == "SCHEDULED" and job["cron"] == "45 7 * * 1,3; 30 18 * * 1,3"
+    assert job["schedule_summary"].startswith("Every Monday and Wednesday at 07:45 and 18:30")
+    # Now is Tuesday 2026-11-24 07:00 in New York: next Wednesday morning, then its evening.
+    assert [f["local"] for f in created["next_fires"]][:2] == ["2026-11-25T07:45:00-05:00", "2026-11-25T18:30:00-05:00"]

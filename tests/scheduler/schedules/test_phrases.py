@@ -21,6 +21,7 @@ from scheduler.schedules.schedule_math import describe
 from scheduler.schedules.spec import ScheduleSpec
 from store.enums import JobType
 from store.errors import InvalidArgument
+from tests.scheduler.schedules.phrases.table import form_of
 
 ONE, SCH, REC = JobType.ONE_OFF, JobType.SCHEDULED, JobType.RECURRING
 BER, NY, SYD, UTC_ZONE = "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC"
@@ -39,7 +40,8 @@ PLAIN_ROWS: list[tuple[str, str, str, JobType, str, list[str]]] = [
     ("next Wednesday", BER, WED, ONE, "", ["2027-06-16T09:00:00+02:00"]),
     ("next Monday at 8:15", BER, WED, ONE, "", ["2027-06-14T08:15:00+02:00"]),
     ("this Sunday at 10am", BER, WED, ONE, "", ["2027-06-13T10:00:00+02:00"]),
-    ("Wednesday at 3pm", BER, WED, ONE, "", ["2027-06-09T15:00:00+02:00"]),
+    # A bare weekday is the first such day strictly after today, like 'next <weekday>' (Chat phrasings).
+    ("Wednesday at 3pm", BER, WED, ONE, "", ["2027-06-16T15:00:00+02:00"]),
     ("on Wednesday at 1pm", BER, WED, ONE, "", ["2027-06-16T13:00:00+02:00"]),
     ("on Dec 24 at 18:00", BER, WED, ONE, "", ["2027-12-24T18:00:00+01:00"]),
     ("on 2028-01-15 at 9am", BER, WED, ONE, "", ["2028-01-15T09:00:00+01:00"]),
@@ -122,6 +124,9 @@ PLAIN_ROWS: list[tuple[str, str, str, JobType, str, list[str]]] = [
      ["2027-06-09T18:00:00+02:00", "2027-06-10T09:00:00+02:00", "2027-06-10T18:00:00+02:00"]),
     ("every monday at 9am and 5pm", BER, WED, SCH, "cron 0 9,17 * * 1",
      ["2027-06-14T09:00:00+02:00", "2027-06-14T17:00:00+02:00", "2027-06-21T09:00:00+02:00"]),
+    # Times with different minutes need one cron line each (Chat phrasings: several times combine).
+    ("every monday at 9:30am and 5pm", BER, WED, SCH, "cron 30 9 * * 1; 0 17 * * 1",
+     ["2027-06-14T09:30:00+02:00", "2027-06-14T17:00:00+02:00", "2027-06-21T09:30:00+02:00"]),
     ("every Monday, Wednesday and Friday at 9:00!", BER, WED, SCH, "cron 0 9 * * 1,3,5",
      ["2027-06-11T09:00:00+02:00", "2027-06-14T09:00:00+02:00", "2027-06-16T09:00:00+02:00"]),
     ("Tuesdays and Thursdays at 6:15pm", BER, WED, SCH, "cron 15 18 * * 2,4",
@@ -283,16 +288,6 @@ DST_ROWS: list[tuple[str, str, str, JobType, str, list[str]]] = [
 ALL_ROWS = PLAIN_ROWS + DST_ROWS
 
 
-def _form(spec: ScheduleSpec) -> str:
-    if spec.cron is not None:
-        return f"cron {spec.cron}"
-    if spec.interval_seconds is not None:
-        return f"seconds {spec.interval_seconds}"
-    if spec.interval_days is not None:
-        return f"days {spec.interval_days}"
-    return ""
-
-
 def _row_id(row: tuple[str, str, str, JobType, str, list[str]]) -> str:
     return f"{row[0].strip()} [{row[1].rsplit('/', 1)[-1]} {row[2][:16]}]"
 
@@ -313,7 +308,7 @@ def test_phrase_gives_the_conventions_fires(
     spec = parse_schedule(phrase, tz, instant)
     assert spec.job_type is job_type
     assert spec.timezone == tz
-    assert _form(spec) == form
+    assert form_of(spec) == form
     preview = preview_schedule(spec, instant, len(fires) if job_type is not ONE else 3)
     assert preview.fires_local == fires
     assert [fire.astimezone(UTC) for fire in preview.fires_utc] == [
@@ -382,7 +377,6 @@ ERROR_ROWS: list[tuple[str, str]] = [
     ("this Monday", "that moment is already past"),
     # readable, but not a rule we can keep
     ("twice a day at 9", "'twice a day' needs 2 distinct times"),
-    ("every monday at 9:30am and 5pm", "the times of one rule must share their minutes"),
     ("tomorrow at 9 and 17", "this schedule takes a single time of day"),
     ("every month", "say which day of the month"),
     ("every 2 months", "intervals of months are not supported"),
