@@ -17,12 +17,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine, Row, TextClause, bindparam, text
 
 from store.errors import InvalidArgument
 
 MAX_TERMS = 32
+MIN_WINDOW = 40  # candidates ranked before the row filters; widened while too few pass them
 # Words that carry no meaning for finding a job. PostgreSQL's english config drops these
 # (and more) by itself; SQLite has no stop list, so without this "the" would match everything.
 STOPWORDS = frozenset({
@@ -87,7 +89,11 @@ def ensure_keyword_index(engine: Engine) -> None:
     statements = [s.strip() for s in script.split("\n\n") if _is_statement(s)]
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
-            fresh = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'jobs_fts'").first() is None
+            # No owner table: a new database, or one whose index predates the per-owner rowids.
+            fresh = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'jobs_fts_owners'").first() is None
+            if fresh:
+                for statement in _SQLITE_OLD_INDEX:
+                    conn.exec_driver_sql(statement)
         else:
             # Two servers starting together would race on ALTER TABLE; one waits for the other.
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(2093003)")
@@ -95,9 +101,24 @@ def ensure_keyword_index(engine: Engine) -> None:
         for statement in statements:
             conn.exec_driver_sql(statement)
         if fresh:
-            conn.exec_driver_sql(
-                "INSERT INTO jobs_fts (job_id, title, instructions) SELECT id, title, instructions FROM jobs"
-            )
+            for statement in _SQLITE_FILL:
+                conn.exec_driver_sql(statement)
+
+
+_SQLITE_OLD_INDEX = (
+    "DROP TRIGGER IF EXISTS jobs_fts_after_insert",
+    "DROP TRIGGER IF EXISTS jobs_fts_after_update",
+    "DROP TRIGGER IF EXISTS jobs_fts_after_delete",
+    "DROP TABLE IF EXISTS jobs_fts",
+)
+# The existing jobs, numbered per owner as the insert trigger would have numbered them.
+_SQLITE_FILL = (
+    "INSERT INTO jobs_fts_owners (owner, last_seq) SELECT owner, count(*) FROM jobs GROUP BY owner",
+    "INSERT INTO jobs_fts_rows (job_id, fts_rowid) SELECT j.id, (o.num << 32) + row_number() OVER "
+    "(PARTITION BY j.owner ORDER BY j.id) FROM jobs j JOIN jobs_fts_owners o ON o.owner = j.owner",
+    "INSERT INTO jobs_fts (rowid, job_id, title, instructions) SELECT r.fts_rowid, j.id, j.title, j.instructions "
+    "FROM jobs j JOIN jobs_fts_rows r ON r.job_id = j.id",
+)
 
 
 def _is_statement(chunk: str) -> bool:
@@ -142,24 +163,53 @@ class KeywordSearch:
             params["job_types"] = list(job_types)
         where = " AND ".join(filters)
         if self._sqlite:
-            params["q"] = fts5_query(terms)
-            # bm25 is lower-is-better; negated so every score in the API grows with relevance.
-            # Column weights: job_id (unindexed) 0, title 2, instructions 1.
-            sql = (
-                "SELECT j.id, -bm25(jobs_fts, 0.0, 2.0, 1.0) AS score FROM jobs_fts "
-                f"JOIN jobs j ON j.id = jobs_fts.job_id WHERE jobs_fts MATCH :q AND {where} "
-                "ORDER BY score DESC, j.id LIMIT :limit"
-            )
-        else:
-            params["q"] = tsquery_text(terms)
-            sql = (
-                "SELECT j.id, ts_rank(j.search_tsv, q, 1) AS score "
-                "FROM jobs j, to_tsquery('english'::regconfig, :q) q "
-                f"WHERE j.search_tsv @@ q AND {where} ORDER BY score DESC, j.id LIMIT :limit"
-            )
-        stmt = text(sql)
-        for name in ("statuses", "job_types"):
-            if name in params:
-                stmt = stmt.bindparams(bindparam(name, expanding=True))
-        rows = conn.execute(stmt, params).all()
-        return [KeywordHit(job_id=str(r[0]), score=float(r[1])) for r in rows]
+            return self._sqlite_hits(conn, owner, terms, where, params, limit)
+        params["q"] = tsquery_text(terms)
+        sql = (
+            "SELECT j.id, ts_rank(j.search_tsv, q, 1) AS score "
+            "FROM jobs j, to_tsquery('english'::regconfig, :q) q "
+            f"WHERE j.search_tsv @@ q AND {where} ORDER BY score DESC, j.id LIMIT :limit"
+        )
+        return _hits(conn.execute(_expanding(sql, params), params).all())
+
+    def _sqlite_hits(self, conn: Connection, owner: str, terms: list[Term], where: str,
+                     params: dict[str, object], limit: int) -> list[KeywordHit]:
+        """The owner's best matches, reading only the owner's rowid range of the index.
+
+        The ranking runs on the index alone (a join per match would cost more than the match) over a
+        window of the best candidates; the filters that need the job row are applied to that window,
+        which widens until it holds `limit` survivors or every one of the owner's rows.
+        """
+        span = conn.execute(text("SELECT num, last_seq FROM jobs_fts_owners WHERE owner = :owner"),
+                            {"owner": owner}).first()
+        if span is None:
+            return []  # the owner never had a job
+        params.update(q=fts5_query(terms), low=span.num << 32, high=(span.num << 32) + span.last_seq)
+        # bm25 is lower-is-better; negated so every score in the API grows with relevance.
+        # Column weights: job_id (unindexed) 0, title 2, instructions 1.
+        sql = (
+            "SELECT j.id, c.score FROM (SELECT job_id, -bm25(jobs_fts, 0.0, 2.0, 1.0) AS score FROM jobs_fts "
+            "WHERE jobs_fts MATCH :q AND jobs_fts.rowid BETWEEN :low AND :high "
+            "ORDER BY score DESC, job_id LIMIT :window) c "
+            f"JOIN jobs j ON j.id = c.job_id WHERE {where} ORDER BY c.score DESC, j.id LIMIT :limit"
+        )
+        stmt = _expanding(sql, params)
+        window = max(limit * 4, MIN_WINDOW)
+        while True:
+            params["window"] = window
+            rows = conn.execute(stmt, params).all()
+            if len(rows) >= limit or window >= span.last_seq:
+                return _hits(rows)
+            window *= 8
+
+
+def _expanding(sql: str, params: dict[str, object]) -> TextClause:
+    stmt = text(sql)
+    for name in ("statuses", "job_types"):
+        if name in params:
+            stmt = stmt.bindparams(bindparam(name, expanding=True))
+    return stmt
+
+
+def _hits(rows: Sequence[Row[Any]]) -> list[KeywordHit]:
+    return [KeywordHit(job_id=str(r[0]), score=float(r[1])) for r in rows]
