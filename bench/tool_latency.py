@@ -11,9 +11,11 @@ Two measurements, servers in their own processes (as a real client sees them):
    our server; the same with 10 `echo` calls against a bare server of the SDK
    with only that tool. Rounds alternate (bare, ours, bare, ours) so both see
    the same machine. Prints calls/s (over the round's wall time, sessions
-   included), per-call p50/p99 and the server's own CPU time per call; the
-   client runs in this process and shares the machine, so CPU per call is the
-   steadier figure on a busy machine. Goal: ours >= 0.8 x bare calls/s.
+   included), per-call p50/p99, and the CPU time per call of the server and of
+   this client process (which checks every answer against the tool's output
+   schema, so a larger answer costs the client too). Client and servers share
+   the machine, so CPU per call is the steadier figure on a busy machine.
+   Goal: ours >= 0.8 x bare calls/s.
 
     .venv/bin/python bench/tool_latency.py [--calls 2000] [--clients 100 200] [--rounds 2]
 """
@@ -155,6 +157,7 @@ class Round:
     wall_s: float
     server_cpu_s: float
     latencies_ms: list[float]
+    client_cpu_s: float = 0.0  # this process: sessions, requests, and the client's check of each answer
 
     @property
     def calls_per_s(self) -> float:
@@ -163,7 +166,9 @@ class Round:
     def line(self, label: str) -> str:
         lat = self.latencies_ms
         return (f"   {label:<6} {self.calls_per_s:8.1f} calls/s  p50 {percentile(lat, 0.5):8.1f} ms  "
-                f"p99 {percentile(lat, 0.99):8.1f} ms  server CPU {self.server_cpu_s / self.calls * 1000:6.2f} ms/call"
+                f"p99 {percentile(lat, 0.99):8.1f} ms  CPU per call: "
+                f"server {self.server_cpu_s / self.calls * 1000:5.2f} ms, "
+                f"client {self.client_cpu_s / self.calls * 1000:5.2f} ms"
                 + (f"  ({self.failed} failed)" if self.failed else ""))
 
 
@@ -195,11 +200,12 @@ async def crowd(url: str, clients: int, call: Callable[[int], tuple[str, dict[st
         except Exception:  # noqa: BLE001  (a session that breaks is counted, not fatal)
             failed += 1
 
-    begin = time.perf_counter()
+    begin, cpu_begin = time.perf_counter(), time.process_time()
     async with anyio.create_task_group() as group:
         for n in range(clients):
             group.start_soon(one_chat, n)
-    return Round(clients * CALLS_PER_CLIENT, failed, time.perf_counter() - begin, 0.0, latencies)
+    return Round(clients * CALLS_PER_CLIENT, failed, time.perf_counter() - begin, 0.0, latencies,
+                 time.process_time() - cpu_begin)
 
 
 def measured(server: ServerProcess, clients: int, call: Callable[[int], tuple[str, dict[str, object]]],
@@ -207,7 +213,8 @@ def measured(server: ServerProcess, clients: int, call: Callable[[int], tuple[st
     cpu_before = server.cpu_s()
     with sampled([server.process.pid] if profile else [], [profile] if profile else [], gil=gil):
         result = anyio.run(crowd, server.url, clients, call)
-    return Round(result.calls, result.failed, result.wall_s, server.cpu_s() - cpu_before, result.latencies_ms)
+    return Round(result.calls, result.failed, result.wall_s, server.cpu_s() - cpu_before, result.latencies_ms,
+                 result.client_cpu_s)
 
 
 def concurrent(ours: ServerProcess, clients_list: list[int], rounds: int, profile_dir: Path | None,
