@@ -39,6 +39,13 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
     ("--lease-seconds", "JOBS_MCP_LEASE_SECONDS", "How long a dead node keeps its runs (default 30)"),
     ("--shutdown-grace-seconds", "JOBS_MCP_SHUTDOWN_GRACE_SECONDS", "Wait for running runs on SIGTERM (default 10)"),
     ("--log-level", "JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR (default INFO)"),
+    ("--max-active-jobs", "JOBS_MCP_MAX_ACTIVE_JOBS", "Jobs one owner may keep unfinished (default 1000; "
+                                                      "0: no limit)"),
+    ("--max-creates-per-minute", "JOBS_MCP_MAX_CREATES_PER_MINUTE", "Jobs one owner may create per minute (default 60; "
+                                                                    "0: no limit)"),
+    ("--max-daily-spend-usd", "JOBS_MCP_MAX_DAILY_SPEND_USD", "LLM spend per owner per UTC day in USD; agent runs "
+                                                              "beyond it fail without calling the LLM (default 10; "
+                                                              "0: no limit)"),
 ]
 
 

@@ -46,6 +46,10 @@ class Settings:
     # node waits shutdown_grace_seconds for its runs before handing them to the others.
     lease_seconds: int = 30
     shutdown_grace_seconds: int = 10
+    # Per-owner quotas (docs/limits.md#quotas); 0 switches one off.
+    max_active_jobs: int = 1000
+    max_creates_per_minute: int = 60
+    max_daily_spend_usd: float = 10.0
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -70,7 +74,11 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_NODE_ID": ("node_id", "str"),
     "JOBS_MCP_LEASE_SECONDS": ("lease_seconds", "positive"),
     "JOBS_MCP_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", "positive"),
+    "JOBS_MCP_MAX_ACTIVE_JOBS": ("max_active_jobs", "quota"),
+    "JOBS_MCP_MAX_CREATES_PER_MINUTE": ("max_creates_per_minute", "quota"),
+    "JOBS_MCP_MAX_DAILY_SPEND_USD": ("max_daily_spend_usd", "usd"),
 }
+MAX_DAILY_SPEND_USD = 1_000_000
 
 
 def _parse(variable: str, kind: str, raw: str) -> Any:
@@ -78,14 +86,26 @@ def _parse(variable: str, kind: str, raw: str) -> Any:
         return raw
     if kind == "list":
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind == "usd":
+        return _usd(variable, raw)
     try:
         number = int(raw)
     except ValueError:
         number = -1
-    low, high = (1, 65535) if kind == "port" else (1, 10**9)
+    low, high = {"port": (1, 65535), "quota": (0, 10**9)}.get(kind, (1, 10**9))
     if not low <= number <= high:
         raise InvalidArgument(variable, f"an integer from {low} to {high}", raw)
     return number
+
+
+def _usd(variable: str, raw: str) -> float:
+    try:
+        amount = float(raw)
+    except ValueError:
+        amount = -1.0
+    if not 0 <= amount <= MAX_DAILY_SPEND_USD:  # NaN fails this too
+        raise InvalidArgument(variable, f"an amount in USD from 0 (no limit) to {MAX_DAILY_SPEND_USD}", raw)
+    return amount
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

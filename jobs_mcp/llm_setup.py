@@ -11,6 +11,7 @@ from pathlib import Path
 from jobs_mcp.config import Settings
 from jobs_mcp.state import AppState
 from scheduler.engine.actions import Action, NoLLMAction
+from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM, LLMConfig
 from scheduler.llm.pricing import PriceTable
@@ -52,10 +53,10 @@ def build_llm(settings: Settings) -> LLM | None:
     return LLM(config)
 
 
-def build_agent_action(settings: Settings, llm: LLM | None = None) -> Action:
+def build_agent_action(settings: Settings, llm: LLM | None = None, quotas: QuotaCheck | None = None) -> Action:
     """AgentAction when a key is configured, else NoLLMAction ("no LLM configured (set ANTHROPIC_API_KEY)")."""
     llm = llm or build_llm(settings)
-    return AgentAction(llm) if llm is not None else NoLLMAction()
+    return AgentAction(llm, quotas) if llm is not None else NoLLMAction()
 
 
 def install_llm(state: AppState) -> None:
@@ -64,7 +65,7 @@ def install_llm(state: AppState) -> None:
 
     llm = build_llm(state.settings)
     state.extras[LLM_KEY] = llm
-    state.extras[AGENT_ACTION_KEY] = build_agent_action(state.settings, llm)
+    state.extras[AGENT_ACTION_KEY] = build_agent_action(state.settings, llm, state.service.quotas)
     # The client is not closed with the server's lifespan: a lifespan runs per in-memory MCP session
     # (tests, embedding), and the client's pool lives as long as the process anyway.
     state.extras.setdefault("tool_registrars", []).append(register_observe_tools)

@@ -28,6 +28,7 @@ from jobs_mcp.tools_jobs import register_job_tools
 from jobs_mcp.tools_schedule import register_schedule_tools
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine.actions import Action
+from scheduler.jobs.quotas import Quotas
 from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
 from store.engine import ensure_schema, make_engine
@@ -80,7 +81,9 @@ def build_state(settings: Settings, clock: Clock | None = None, *, engine: bool 
     repo = JobRepository(engine)
     limits = Limits(min_interval_seconds=settings.min_interval_seconds, default_timezone=settings.timezone,
                     fetch_allow=fetch_allow_list(settings))
-    service = JobService(repo, clock, limits)
+    quotas = Quotas(settings.max_active_jobs or None, settings.max_creates_per_minute or None,
+                    settings.max_daily_spend_usd or None)  # 0 in the configuration: no limit
+    service = JobService(repo, clock, limits, quotas)
     state = AppState(settings=settings, clock=clock, engine=engine, repo=repo, service=service)
     install_search(state)  # keyword + semantic retrieval tools, the embedder and its background model load
     install_llm(state)  # the agent action (or NoLLMAction without a key) and job_observe_chat

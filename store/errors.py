@@ -65,7 +65,14 @@ class StaleVersion(Conflict):
 
 
 class LimitExceeded(JobsError):
+    """A per-owner quota is used up; the message names the limit, its setting and what to do."""
+
     code = "limit_exceeded"
+
+    def __init__(self, limit: str, setting: str, advice: str) -> None:
+        self.limit = limit
+        self.setting = setting
+        super().__init__(f"{limit} ({setting}); {advice}")
 
 
 class Unauthorized(JobsError):

@@ -86,7 +86,8 @@ class Job(SQLModel, table=True):
 
 class JobRun(SQLModel, table=True):
     __tablename__ = "job_runs"
-    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "scheduled_for"),)
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "scheduled_for"),
+                      Index("ix_job_runs_owner_started", "owner", "started_at"))  # the daily spend quota
 
     id: str = Field(primary_key=True, max_length=24)
     job_id: str = Field(foreign_key="jobs.id", max_length=16, index=True)

@@ -18,6 +18,7 @@ from scheduler.clock import Clock
 from scheduler.jobs.dependencies import DependencyState, check_dependencies, dependency_state
 from scheduler.jobs.fields import check_text
 from scheduler.jobs.job_input import JobInput, JobPatch
+from scheduler.jobs.quotas import QuotaCheck, Quotas
 from scheduler.jobs.validation import (
     Limits,
     check_end_condition,
@@ -96,10 +97,12 @@ class JobService:
         repo: JobRepository,
         clock: Clock,
         limits: Limits | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
         self.limits = limits or Limits()
+        self.quotas = QuotaCheck(repo, quotas or Quotas())  # none by default; the server configures them
         # Called after every committed job write: the poller re-arms, the search index re-embeds.
         self._listeners: list[Callable[[Job], None]] = []
 
@@ -126,6 +129,7 @@ class JobService:
                 return answer(CreateOutcome(existing, created=False, spec=spec_of(existing)))
         job_id = new_job_id()
         checked = self._check(owner, job_id, data, now)
+        self.quotas.before_create(owner, now)  # after validation: a bad call hears what is wrong with it
         state, reason = dependency_state(checked.dependencies)
         status = _STATUS_FOR[state]
         columns = checked.columns if status == S.ACTIVE else {**checked.columns, "next_run_at": None}

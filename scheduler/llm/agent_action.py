@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import anthropic
+import anyio.to_thread
 
 from scheduler.engine.actions import ActionResult, RunContext
+from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.client import LLM, api_error
 from scheduler.llm.context import execute_values, judge_values
 from scheduler.llm.judge import FORCE_VERDICT, VERDICT_TOOL, Judgement, interpret, tool_input
@@ -23,6 +25,7 @@ from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
 from scheduler.llm.tools import TOOL_SCHEMAS, RunTools
 from store.enums import JobType, RunOutcome, Verdict
+from store.errors import LimitExceeded
 
 log = logging.getLogger(__name__)
 KICKOFF = "Run the job now, as described in the system prompt. End with the finish tool."
@@ -40,12 +43,17 @@ class Draft:
 
 
 class AgentAction:
-    def __init__(self, llm: LLM) -> None:
+    def __init__(self, llm: LLM, quotas: QuotaCheck | None = None) -> None:
         self.llm = llm
+        self.quotas = quotas  # the owner's daily LLM spend is checked before the model is called
 
     async def __call__(self, context: RunContext) -> ActionResult:
         usage = Usage()
         tools = RunTools(context, self.llm.config.fetch_allow)
+        refusal = await self._over_daily_spend(context)
+        if refusal is not None:  # retryable: the engine retries (backoff, max_attempts) as for any failure
+            tools.trace.append({"step": "quota", "note": refusal})
+            return _failed(refusal, True, tools, usage)
         try:
             draft = await self._execute(context, tools, usage)
             judgement = await self._judge(context, draft, usage, tools.trace)
@@ -57,6 +65,17 @@ class AgentAction:
             log.exception("agent run crashed", extra={"job_id": context.job.id, "run_id": context.run_id})
             return _failed(f"internal error in the agent pipeline: {type(exc).__name__}", True, tools, usage)
         return _result(context, draft, judgement, tools, usage)
+
+    async def _over_daily_spend(self, context: RunContext) -> str | None:
+        """The refusal text when the owner's LLM spend today reached its limit, else None."""
+        if self.quotas is None:
+            return None
+        try:
+            await anyio.to_thread.run_sync(self.quotas.before_llm_run, context.job.owner, context.now)
+        except LimitExceeded as exc:
+            log.warning("agent run refused: %s", exc.message, extra={"job_id": context.job.id})
+            return f"{exc.code}: {exc.message}"
+        return None
 
     async def _execute(self, context: RunContext, tools: RunTools, usage: Usage) -> Draft:
         config = self.llm.config

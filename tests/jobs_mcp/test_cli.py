@@ -144,3 +144,17 @@ def test_postgres_refused_or_missing(tmp_path: Path) -> None:
     host = base.rsplit("@", 1)[-1]
     assert refused_database(tmp_path, f"{base}/jobs_no_such_db") == (
         f'cannot connect to PostgreSQL at {host}/jobs_no_such_db: database "jobs_no_such_db" does not exist')
+
+
+def test_every_quota_has_a_flag_and_a_variable() -> None:
+    out = subprocess.run([JOBS_MCP, "serve", "--help"], capture_output=True, text=True, check=True).stdout
+    for flag, variable in (("--max-active-jobs", "JOBS_MCP_MAX_ACTIVE_JOBS"),
+                           ("--max-creates-per-minute", "JOBS_MCP_MAX_CREATES_PER_MINUTE"),
+                           ("--max-daily-spend-usd", "JOBS_MCP_MAX_DAILY_SPEND_USD")):
+        assert flag in out and variable in out
+
+
+def test_a_bad_quota_flag_names_flag_and_variable(tmp_path: Path) -> None:
+    line = refused(tmp_path, "--max-daily-spend-usd", "lots")
+    assert line == ("Error: --max-daily-spend-usd / JOBS_MCP_MAX_DAILY_SPEND_USD: expected an amount in USD from 0 "
+                    "(no limit) to 1000000, got 'lots'")

@@ -3,6 +3,7 @@ to normal once the cause is gone. Over the real MCP client and real HTTP."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -196,3 +197,27 @@ async def test_postgres_going_away_answers_the_database_cannot_be_reached(
             assert answers == [(True, "unavailable: the database cannot be reached; try again later")] * 3
             assert len(unavailable_logs(caplog)) == 1
             engine.dispose()
+
+
+async def test_quotas_from_the_settings_answer_limit_exceeded_naming_the_limit(tmp_path: Path,
+                                                                               clock: FakeClock) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}", max_active_jobs=2,
+                        max_creates_per_minute=3, anthropic_api_key="k", max_daily_spend_usd=2.5)
+    state = build_state(settings, clock)
+    try:
+        assert state.extras["agent_action"].quotas is state.service.quotas  # agent runs check the daily spend
+        assert state.service.quotas.quotas.max_daily_spend_usd == 2.5
+        with serve_in_thread(build_http_app(build_server(state), settings)) as base:
+            async with http_client(base + "/mcp") as client:
+                answers = [await call(client, "job_create", {**CREATE, "title": f"j{i}"}) for i in range(3)]
+                assert [error for error, _ in answers] == [False, False, True]
+                assert answers[2][1] == ("limit_exceeded: 2 active jobs per owner (JOBS_MCP_MAX_ACTIVE_JOBS); "
+                                         "cancel or finish some first")
+                for _, created in answers[:2]:
+                    assert not (await call(client, "job_cancel", {"job_id": json.loads(created)["job"]["id"]}))[0]
+                assert not (await call(client, "job_create", CREATE))[0]  # the third creation this minute
+                error, text = await call(client, "job_create", CREATE)  # 1 active, but the 4th this minute
+                assert (error, text) == (True, "limit_exceeded: 3 job creations per minute per owner "
+                                               "(JOBS_MCP_MAX_CREATES_PER_MINUTE); try again in 60 s")
+    finally:
+        state.engine.dispose()

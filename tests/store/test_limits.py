@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from jobs_mcp.config import Settings
 from store import limits as L
 
 ROOT = Path(__file__).resolve().parents[2]
+QUOTAS = Settings()
 
 # The first column of a row in docs/limits.md -> the numbers that row must show, in order.
 DOC_ROWS: dict[str, tuple[int, ...]] = {
@@ -33,6 +35,10 @@ DOC_ROWS: dict[str, tuple[int, ...]] = {
     "`limit` (`job_list`, `job_runs`, `job_inbox`)": (L.LIST_LIMIT.low, L.LIST_LIMIT.high),
     "`limit` (retrieval tools)": (L.SEARCH_LIMIT.low, L.SEARCH_LIMIT.high),
     "`runs` (`job_retrieval_by_id`)": (L.RUNS_SHOWN.low, L.RUNS_SHOWN.high),
+    # quotas: the defaults of the settings
+    "`JOBS_MCP_MAX_ACTIVE_JOBS`": (QUOTAS.max_active_jobs,),
+    "`JOBS_MCP_MAX_CREATES_PER_MINUTE`": (QUOTAS.max_creates_per_minute,),
+    "`JOBS_MCP_MAX_DAILY_SPEND_USD`": (int(QUOTAS.max_daily_spend_usd),),
 }
 
 

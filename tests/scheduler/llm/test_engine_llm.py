@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -10,6 +11,7 @@ from jobs_mcp.config import Settings
 from jobs_mcp.llm_setup import build_agent_action
 from scheduler.clock import FakeClock
 from scheduler.engine.actions import NoLLMAction
+from scheduler.jobs.quotas import QuotaCheck, Quotas
 from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM
 from store.repository import JobRepository
@@ -88,3 +90,31 @@ async def test_without_an_api_key_the_run_fails_saying_so(repo: JobRepository, c
     await fire(engine, job.id)
     failed: Any = engine.job(job.id)
     assert failed.status == "FAILED" and failed.last_error == "no LLM configured (set ANTHROPIC_API_KEY)"
+
+
+async def test_an_owner_over_the_daily_spend_gets_no_llm_call_until_the_next_utc_day(
+        repo: JobRepository, clock: FakeClock, llm: LLM, fake_api: FakeMessagesAPI) -> None:
+    quotas = QuotaCheck(repo, Quotas(max_daily_spend_usd=0.001))
+    engine = make_engine(repo, clock, agent=AgentAction(llm, quotas))  # type: ignore[arg-type]
+    job = engine.create(interval_seconds=3600, max_attempts=5, misfire_grace_seconds=86_400, title="Kettle price",
+                        instructions="Check it")
+    fake_api.add(finish("price 42", "42 EUR", tokens_in=1000), verdict(job.id, "continue", notify=False))
+    await fire(engine, job.id)  # under the limit: runs, and its cost takes the owner over it
+    assert engine.run_rows(job.id)[0].cost_usd > 0.001
+
+    await fire(engine, job.id)
+    refused = engine.run_rows(job.id)[1]
+    assert refused.outcome == "failed" and refused.cost_usd == 0
+    assert (refused.error or "").startswith("limit_exceeded: $0.001 LLM spend per owner per UTC day "
+                                            "(JOBS_MCP_MAX_DAILY_SPEND_USD); $0.0035 spent since 2026-11-24")
+    assert len(fake_api.bodies) == 2  # the refused run called nothing
+    waiting = engine.job(job.id)
+    assert waiting.status == "ACTIVE" and waiting.attempt == 1  # retried like any failure
+
+    clock.set(clock.now().replace(hour=0, minute=0) + timedelta(days=1))  # a new UTC day: the retry is due
+    fake_api.add(finish("price 40", "40 EUR"), verdict(job.id, "continue", notify=False))
+    with anyio.fail_after(20):
+        await engine.poller.tick()
+        await engine.poller.drain()
+    outcomes = engine.outcomes(job.id)  # the hourly fires of the night in between are recorded missed
+    assert outcomes[:2] == ["succeeded", "failed"] and outcomes[-1] == "succeeded" and len(fake_api.bodies) == 4
