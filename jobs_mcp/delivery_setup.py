@@ -1,7 +1,7 @@
 """Wiring of delivery: the outbox the engine writes into, the webhook dispatcher, the inbox tool and resource.
 
-When a run's messages are committed, subscribed chat sessions get
-`notifications/resources/updated` for `jobs://inbox` and the dispatcher wakes
+When a run's messages are committed, the subscribed sessions of the job's owner
+get `notifications/resources/updated` for `jobs://inbox` and the dispatcher wakes
 to send webhooks.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
+from mcp.server.subscriptions import ResourceUpdated
 
 from jobs_mcp.engine_wiring import node_id
 from jobs_mcp.llm_setup import fetch_allow_list
+from jobs_mcp.owner_bus import OwnerSubscriptionBus
 from jobs_mcp.state import AppState
 from jobs_mcp.tools_inbox import INBOX_URI, register_inbox_tools
 from scheduler.delivery.dispatcher import WebhookDispatcher
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 
 
 class InboxNotifier:
-    """Publishes 'jobs://inbox changed' on the MCP subscription bus, from any thread."""
+    """Publishes 'jobs://inbox changed' to the sessions of the owners concerned, from any thread."""
 
-    def __init__(self, bus: InMemorySubscriptionBus) -> None:
+    def __init__(self, bus: OwnerSubscriptionBus) -> None:
         self.bus = bus
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -35,20 +36,20 @@ class InboxNotifier:
     async def stop(self) -> None:
         self._loop = None
 
-    def notify(self) -> None:
+    def notify(self, owners: frozenset[str]) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._publish)
+            loop.call_soon_threadsafe(self._publish, owners)
 
-    def _publish(self) -> None:
-        task = asyncio.ensure_future(self.bus.publish(ResourceUpdated(uri=INBOX_URI)))
+    def _publish(self, owners: frozenset[str]) -> None:
+        task = asyncio.ensure_future(self.bus.publish_to(owners, ResourceUpdated(uri=INBOX_URI)))
         task.add_done_callback(lambda t: t.exception() and log.warning("inbox notification failed"))
 
 
 def install_delivery(state: AppState, *, dispatch: bool = True) -> OutboxWriter:
     """Create the outbox and its readers; returns the writer to hand to the engine."""
     deliveries = DeliveryStore(state.repo)
-    bus = InMemorySubscriptionBus()
+    bus = OwnerSubscriptionBus()
     notifier = InboxNotifier(bus)
     outbox = OutboxWriter()
     outbox.add_listener(notifier.notify)
@@ -56,11 +57,11 @@ def install_delivery(state: AppState, *, dispatch: bool = True) -> OutboxWriter:
     state.extras["subscription_bus"] = bus
     state.extras["outbox"] = outbox
     state.extras.setdefault("lifecycle", []).append(("inbox-notifier", notifier))
-    state.extras.setdefault("tool_registrars", []).append(register_inbox_tools)
+    state.extras.setdefault("tool_registrars", []).extend([register_inbox_tools, bus.install])
     if dispatch:
         dispatcher = WebhookDispatcher(deliveries, state.clock, fetch_allow_list(state.settings),
                                        worker=node_id(state.settings.node_id))
-        outbox.add_listener(dispatcher.wake)
+        outbox.add_listener(lambda _owners: dispatcher.wake())
         state.extras["dispatcher"] = dispatcher
         state.extras.setdefault("lifecycle", []).append(("webhook-dispatcher", dispatcher))
     return outbox

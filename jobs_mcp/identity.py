@@ -60,6 +60,16 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def owner_of(request: Any | None) -> str:
+    """The owner OwnerMiddleware resolved for an HTTP request; `local` when there is none (stdio, in process)."""
+    if request is None:
+        return DEFAULT_OWNER
+    owner = request.scope.get("state", {}).get(SCOPE_KEY)
+    if not owner:
+        raise RuntimeError("request reached the server without an owner")
+    return str(owner)
+
+
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False

@@ -12,7 +12,7 @@ from mcp.server.mcpserver import Context
 from sqlalchemy import Engine
 
 from jobs_mcp.config import Settings
-from jobs_mcp.identity import DEFAULT_OWNER, SCOPE_KEY
+from jobs_mcp.identity import owner_of
 from scheduler.clock import Clock
 from scheduler.jobs.service import JobService
 from store.repository import JobRepository
@@ -40,13 +40,7 @@ def app_state(ctx: Context) -> AppState:
 
 def caller(ctx: Context) -> str:
     """The owner of this request: resolved by OwnerMiddleware over HTTP, `local` on stdio."""
-    request = ctx.request_context.request
-    if request is None:
-        return DEFAULT_OWNER
-    owner = request.scope.get("state", {}).get(SCOPE_KEY)
-    if not owner:
-        raise RuntimeError("request reached a tool without an owner")
-    return str(owner)
+    return owner_of(ctx.request_context.request)
 
 
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -307,14 +308,18 @@ class OutboxWriter:
     """The engine's `store.run_types.Outbox`: one notice per finished run (or system end), in its transaction.
 
     `after_commit` (called by the run store once the batch is committed) tells
-    listeners, e.g. the webhook dispatcher and subscribed chat sessions.
+    listeners, e.g. the webhook dispatcher and subscribed chat sessions, whose
+    messages were committed. Written owners are kept per thread: a transaction
+    and its `after_commit` run on one thread, and another thread's commit must
+    not announce messages that are not committed yet.
     """
 
     def __init__(self) -> None:
-        self._listeners: list[Callable[[], None]] = []
-        self._written = 0
+        self._listeners: list[Callable[[frozenset[str]], None]] = []
+        self._pending = threading.local()
 
-    def add_listener(self, listener: Callable[[], None]) -> None:
+    def add_listener(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """`listener(owners)` runs after each commit that wrote messages for `owners`."""
         self._listeners.append(listener)
 
     def runs_finished(self, conn: Connection, items: Sequence[tuple[Job, Finish]]) -> None:
@@ -326,18 +331,26 @@ class OutboxWriter:
             if notice is not None:
                 rows.extend(notice_rows(job, notice, finish.run.finished_at))
         insert_many(conn, DELIVERIES, rows)
-        self._written += len(rows)
+        self._written().update(row["owner"] for row in rows)
 
     def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
                   now: datetime) -> None:
         """A system transition that ended the job outside a run (dependency failed, fire missed, lease lost)."""
         notice = notice_for_run(job, run_id=None, to_status=to_status, reason=reason, run_message=None,
                                 notify=False, verdict=None, cost_usd=0.0, finished_at=now)
-        self._written += write_notice(conn, job, notice, now)
+        if write_notice(conn, job, notice, now):
+            self._written().add(job.owner)
 
     def after_commit(self) -> None:
-        if not self._written:
+        owners = frozenset(self._written())
+        if not owners:
             return
-        self._written = 0
+        self._pending.owners = set()
         for listener in self._listeners:
-            listener()
+            listener(owners)
+
+    def _written(self) -> set[str]:
+        owners: set[str] | None = getattr(self._pending, "owners", None)
+        if owners is None:
+            owners = self._pending.owners = set()
+        return owners

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from scheduler.clock import FakeClock
@@ -58,3 +59,41 @@ async def test_final_outcomes_outside_runs_are_told(repo: JobRepository, clock: 
     await engine.poller.tick_until_idle()
     assert engine.job(late.id).status == JobStatus.FAILED
     assert [(e, s) for e, s, _ in inbox(store, clock)] == [("job.failed", "FAILED")]
+
+
+async def test_listeners_are_told_whose_messages_were_committed(repo: JobRepository, clock: FakeClock) -> None:
+    outbox = OutboxWriter()
+    told: list[frozenset[str]] = []
+    outbox.add_listener(told.append)
+    engine = make_engine(repo, clock, outbox=outbox)
+    engine.create(action="notify", instructions="for alice")
+    await engine.poller.tick_until_idle()
+    engine.owner = "bob"
+    engine.create(action="notify", instructions="for bob")
+    engine.create(title="Quiet", interval_seconds=3600)  # an agent run with nothing to tell writes no message
+    await engine.poller.tick_until_idle()
+    assert told == [frozenset({"alice"}), frozenset({"bob"})]
+
+
+def test_a_commit_announces_only_the_messages_its_own_thread_wrote(repo: JobRepository, clock: FakeClock) -> None:
+    """The engine writes from several threads: one thread's commit must not announce another's pending rows."""
+    outbox = OutboxWriter()
+    told: list[frozenset[str]] = []
+    outbox.add_listener(told.append)
+    engine = make_engine(repo, clock, outbox=outbox)
+    alices = engine.create(title="Alice's")
+    engine.owner = "bob"
+    bobs = engine.create(title="Bob's")
+
+    def end(job_id: str, owner: str) -> None:
+        with repo.write() as session:
+            outbox.job_ended(session.connection(), repo.get_job(owner, job_id), JobStatus.FAILED, "gone",
+                             clock.now())
+
+    with ThreadPoolExecutor(max_workers=1) as other_thread:
+        other_thread.submit(end, alices.id, "alice").result()
+        end(bobs.id, "bob")
+        outbox.after_commit()
+        assert told == [frozenset({"bob"})]
+        other_thread.submit(outbox.after_commit).result()
+    assert told == [frozenset({"bob"}), frozenset({"alice"})]

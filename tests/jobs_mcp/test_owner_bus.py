@@ -1,0 +1,89 @@
+"""jobs://inbox notifications reach the sessions of the job's owner, and nobody else's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from mcp.server.subscriptions import ResourcesListChanged, ResourceUpdated, ServerEvent
+
+from jobs_mcp.owner_bus import OwnerSubscriptionBus, _request_owner
+from jobs_mcp.state import AppState
+from jobs_mcp.tools_inbox import INBOX_URI
+from scheduler.clock import FakeClock
+from tests.jobs_mcp.conftest import ClientFactory
+from tests.jobs_mcp.test_tools_http import data
+from tests.scheduler.engine.conftest import make_engine
+
+# How long a stream that should stay silent is watched after the same publish reached its neighbour.
+# The bus hands an event to all its listeners in one synchronous pass, so a leaked event would
+# already be on its way when the owner's own event arrives.
+SILENCE_S = 1.0
+
+
+async def _next_event(subscription: Any) -> Any:
+    with anyio.fail_after(10):
+        return await subscription.__anext__()
+
+
+async def _quiet(subscription: Any) -> bool:
+    with anyio.move_on_after(SILENCE_S):
+        await subscription.__anext__()
+        return False
+    return True
+
+
+async def test_a_run_notifies_its_owner_and_never_another(as_owner: ClientFactory, state: AppState,
+                                                          clock: FakeClock) -> None:
+    engine = make_engine(state.repo, clock, service=state.service, outbox=state.extras["outbox"])
+    notify = {"instructions": "Stand up", "action": "notify"}
+    async with as_owner("alice") as alice, as_owner("bob") as bob:
+        async with (alice.listen(resource_subscriptions=[INBOX_URI]) as alice_events,
+                    bob.listen(resource_subscriptions=[INBOX_URI]) as bob_events):
+            data(await alice.call_tool("job_create", {"title": "Alice's", **notify}))
+            await engine.poller.tick_until_idle()
+            assert (await _next_event(alice_events)).uri == INBOX_URI
+            assert await _quiet(bob_events), "bob heard of alice's run"
+
+            data(await bob.call_tool("job_create", {"title": "Bob's", **notify}))
+            await engine.poller.tick_until_idle()
+            assert (await _next_event(bob_events)).uri == INBOX_URI
+            assert await _quiet(alice_events), "alice heard of bob's run"
+        assert [m["title"] for m in data(await bob.call_tool("job_inbox", {}))["messages"]] == ["Bob's"]
+
+
+async def test_publish_to_reaches_only_listeners_of_those_owners() -> None:
+    bus = OwnerSubscriptionBus()
+    heard: dict[str, list[ServerEvent]] = {"alice": [], "bob": [], "nobody": []}
+    for owner in ("alice", "bob"):
+        token = _request_owner.set(owner)
+        try:
+            bus.subscribe(heard[owner].append)
+        finally:
+            _request_owner.reset(token)
+    bus.subscribe(heard["nobody"].append)  # outside any request: no owner
+
+    inbox = ResourceUpdated(uri=INBOX_URI)
+    await bus.publish_to({"alice"}, inbox)
+    await bus.publish(ResourcesListChanged())
+    assert heard == {"alice": [inbox, ResourcesListChanged()], "bob": [ResourcesListChanged()],
+                     "nobody": [ResourcesListChanged()]}
+
+
+async def test_unsubscribed_listener_hears_nothing_and_a_raising_one_does_not_stop_the_rest() -> None:
+    bus = OwnerSubscriptionBus()
+    heard: list[ServerEvent] = []
+
+    def broken(_event: ServerEvent) -> None:
+        raise RuntimeError("stream gone")
+
+    token = _request_owner.set("alice")
+    try:
+        bus.subscribe(broken)
+        unsubscribe = bus.subscribe(heard.append)
+        bus.subscribe(heard.append)
+    finally:
+        _request_owner.reset(token)
+    unsubscribe()
+    await bus.publish_to({"alice"}, ResourceUpdated(uri=INBOX_URI))
+    assert heard == [ResourceUpdated(uri=INBOX_URI)]
