@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from store.errors import InvalidArgument
@@ -93,9 +95,12 @@ class OwnerMiddleware:
         headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         owner, status, problem = self.resolve(scope, headers)
         if owner is None:
-            await _refuse(send, status, problem)
+            await refuse(send, status, problem)
             return
         scope.setdefault("state", {})[SCOPE_KEY] = owner
+        # The SDK's session manager binds each MCP session to the principal that opened it and
+        # answers any other principal 404 for that session id; the principal is the owner.
+        scope["user"] = AuthenticatedUser(AccessToken(token="", client_id=owner, scopes=[]))
         await self.app(scope, receive, send)
 
     def resolve(self, scope: Scope, headers: dict[bytes, str]) -> tuple[str | None, int, str]:
@@ -121,7 +126,8 @@ class OwnerMiddleware:
         return owner, 200, ""
 
 
-async def _refuse(send: Send, status: int, problem: str) -> None:
+async def refuse(send: Send, status: int, problem: str) -> None:
+    """Answer `status` with a one-line JSON body `{"error": "unauthorized: <problem>"}`."""
     body = json.dumps({"error": f"unauthorized: {problem}"}).encode()
     headers: list[Any] = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
 from jobs_mcp.config import Settings
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
@@ -98,3 +99,40 @@ def test_malformed_tokens_file_names_the_line(tmp_path: Path) -> None:
     path.write_text("good alice\njust-a-token\n")
     with pytest.raises(InvalidArgument, match="line 2"):
         TokenTable.load(str(path))
+
+
+LEGACY = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
+          "MCP-Protocol-Version": LATEST_HANDSHAKE_VERSION}
+TOOLS_LIST = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+
+
+def _open_legacy_session(url: str, headers: dict[str, str]) -> str:
+    """initialize + initialized over the 2025 wire, the one with session ids; returns the session id."""
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+                             "clientInfo": {"name": "test", "version": "0"}}}
+    opened = httpx.post(url, json=initialize, headers={**LEGACY, **headers})
+    assert opened.status_code == 200, opened.text
+    session_id = opened.headers["mcp-session-id"]
+    initialized = httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                             headers={**LEGACY, **headers, "Mcp-Session-Id": session_id})
+    assert initialized.status_code == 202
+    return session_id
+
+
+def test_a_session_answers_only_the_owner_that_opened_it(tokens_url: str) -> None:
+    session_id = _open_legacy_session(tokens_url, {"Authorization": "Bearer alice-secret"})
+    for strangers in ({"Authorization": "Bearer bob-secret"},
+                      {"Authorization": "Bearer platform-secret", "X-Jobs-Owner": "bob"}):
+        headers = {**LEGACY, **strangers, "Mcp-Session-Id": session_id}
+        assert httpx.post(tokens_url, json=TOOLS_LIST, headers=headers).status_code == 404
+        assert httpx.get(tokens_url, headers={**headers, "Accept": "text/event-stream"}).status_code == 404
+        assert httpx.delete(tokens_url, headers=headers).status_code == 404
+    # Still alice's, for any of her credentials; she can end it, and then it is gone.
+    for alice in ({"Authorization": "Bearer alice-secret"},
+                  {"Authorization": "Bearer platform-secret", "X-Jobs-Owner": "alice"}):
+        listed = httpx.post(tokens_url, json=TOOLS_LIST, headers={**LEGACY, **alice, "Mcp-Session-Id": session_id})
+        assert listed.status_code == 200 and "job_create" in listed.text
+    alices = {**LEGACY, "Authorization": "Bearer alice-secret", "Mcp-Session-Id": session_id}
+    assert httpx.delete(tokens_url, headers=alices).status_code == 200
+    assert httpx.post(tokens_url, json=TOOLS_LIST, headers=alices).status_code == 404
