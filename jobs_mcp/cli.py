@@ -38,6 +38,16 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
     ("--node-id", "JOBS_MCP_NODE_ID", "This node's name in leases (default host-pid)"),
     ("--lease-seconds", "JOBS_MCP_LEASE_SECONDS", "How long a dead node keeps its runs (default 30)"),
     ("--shutdown-grace-seconds", "JOBS_MCP_SHUTDOWN_GRACE_SECONDS", "Wait for running runs on SIGTERM (default 10)"),
+    ("--public-hosts", "JOBS_MCP_PUBLIC_HOSTS", "Comma-separated host names (optional :port) clients use to reach "
+                                                "this server, besides localhost; other Host/Origin headers get 403"),
+    ("--read-timeout-seconds", "JOBS_MCP_READ_TIMEOUT_SECONDS", "Time a client has to send a whole request, "
+                                                              "headers and body (default 10)"),
+    ("--keep-alive-seconds", "JOBS_MCP_KEEP_ALIVE_SECONDS", "Idle time before a kept-alive connection is closed "
+                                                          "(default 5)"),
+    ("--session-idle-seconds", "JOBS_MCP_SESSION_IDLE_SECONDS", "An MCP session unused this long ends; its id "
+                                                              "then answers 404 (default 1800)"),
+    ("--max-sessions", "JOBS_MCP_MAX_SESSIONS", "Live MCP sessions at most; a new one beyond gets 503 "
+                                                "(default 1000)"),
     ("--log-level", "JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR (default INFO)"),
     ("--max-active-jobs", "JOBS_MCP_MAX_ACTIVE_JOBS", "Jobs one owner may keep unfinished (default 1000; "
                                                       "0: no limit)"),

@@ -50,6 +50,13 @@ class Settings:
     max_active_jobs: int = 1000
     max_creates_per_minute: int = 60
     max_daily_spend_usd: float = 10.0
+    # HTTP (docs/identity.md): the names answered besides loopback; how long a client may take to
+    # send a whole request and may idle between requests; MCP sessions' idle expiry and their number.
+    public_hosts: tuple[str, ...] = ()
+    read_timeout_seconds: float = 10
+    keep_alive_seconds: float = 5
+    session_idle_seconds: float = 1800
+    max_sessions: int = 1000
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -77,6 +84,11 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_MAX_ACTIVE_JOBS": ("max_active_jobs", "quota"),
     "JOBS_MCP_MAX_CREATES_PER_MINUTE": ("max_creates_per_minute", "quota"),
     "JOBS_MCP_MAX_DAILY_SPEND_USD": ("max_daily_spend_usd", "usd"),
+    "JOBS_MCP_PUBLIC_HOSTS": ("public_hosts", "list"),
+    "JOBS_MCP_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", "positive"),
+    "JOBS_MCP_KEEP_ALIVE_SECONDS": ("keep_alive_seconds", "positive"),
+    "JOBS_MCP_SESSION_IDLE_SECONDS": ("session_idle_seconds", "positive"),
+    "JOBS_MCP_MAX_SESSIONS": ("max_sessions", "positive"),
 }
 MAX_DAILY_SPEND_USD = 1_000_000
 
@@ -117,6 +129,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is not None and raw.strip() != "":
             values[name] = _parse(variable, kind, raw.strip())
     settings = Settings(**values)
+    from jobs_mcp.http_guard import parse_public_host
     from scheduler.net_guard import AllowList
     from scheduler.schedules.timezones import zone
 
@@ -125,6 +138,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise InvalidArgument("JOBS_MCP_FETCH_ALLOW", "comma-separated host names, addresses or CIDR networks",
                               ",".join(settings.fetch_allow), reason=str(exc)) from exc
+    try:
+        settings = replace(settings, public_hosts=tuple(parse_public_host(h) for h in settings.public_hosts))
+    except ValueError as exc:
+        raise InvalidArgument("JOBS_MCP_PUBLIC_HOSTS", "comma-separated host names or addresses, each with an "
+                              "optional :port", ",".join(settings.public_hosts), reason=str(exc)) from exc
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise InvalidArgument("JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL", settings.log_level)
 

@@ -18,6 +18,7 @@ from jobs_mcp.config import Settings
 from jobs_mcp.delivery_setup import install_delivery
 from jobs_mcp.engine_wiring import attach_engine
 from jobs_mcp.errors import error_text
+from jobs_mcp.http_guard import HostGuard, transport_security
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
 from jobs_mcp.llm_setup import fetch_allow_list, install_llm
 from jobs_mcp.search_setup import install_search
@@ -117,7 +118,10 @@ def build_server(state: AppState) -> JobsServer:
 
 
 def build_http_app(server: JobsServer, settings: Settings) -> ASGIApp:
+    """/mcp behind the Host/Origin check and the owner resolution (docs/identity.md)."""
     tokens = TokenTable.load(settings.tokens_file) if settings.tokens_file else None
-    # The SDK's DNS-rebinding guard only knows the default host; we check callers ourselves.
-    app = server.streamable_http_app(streamable_http_path="/mcp", host=settings.host)
-    return OwnerMiddleware(app, tokens)
+    security = transport_security(settings.public_hosts)
+    app = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security,
+                                     session_idle_timeout=settings.session_idle_seconds,
+                                     max_sessions=settings.max_sessions)
+    return HostGuard(OwnerMiddleware(app, tokens), security)
