@@ -6,9 +6,11 @@ import logging
 
 import anyio
 import uvicorn
+from starlette.types import ASGIApp
 
 from jobs_mcp.config import Settings
 from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.slow_clients import with_read_timeout
 
 log = logging.getLogger(__name__)
 
@@ -22,5 +24,12 @@ def run_server(settings: Settings, transport: str) -> None:
     app = build_http_app(server, settings)
     log.info("jobs-mcp serving http://%s:%d/mcp (database %s)", settings.host, settings.port,
              state.engine.url.render_as_string(hide_password=True))
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
-    uvicorn.Server(config).run()
+    uvicorn.Server(uvicorn_config(app, settings)).run()
+
+
+def uvicorn_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
+    """Slow or idle clients are disconnected: a whole request must arrive within read_timeout_seconds
+    (jobs_mcp/slow_clients.py), a kept-alive connection may idle keep_alive_seconds."""
+    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="on",
+                          http=with_read_timeout(settings.read_timeout_seconds),
+                          timeout_keep_alive=settings.keep_alive_seconds)  # type: ignore[arg-type]

@@ -46,7 +46,9 @@ def test_help_shows_every_flag_with_its_variable() -> None:
     out = subprocess.run([JOBS_MCP, "serve", "--help"], capture_output=True, text=True, check=True).stdout
     for variable in ("JOBS_MCP_HOST", "JOBS_MCP_PORT", "JOBS_MCP_DATABASE_URL", "JOBS_MCP_TIMEZONE",
                      "JOBS_MCP_TOKENS_FILE", "JOBS_MCP_FETCH_ALLOW", "JOBS_MCP_MODEL", "JOBS_MCP_JUDGE_MODEL",
-                     "ANTHROPIC_BASE_URL", "JOBS_MCP_MAX_CONCURRENT_RUNS", "JOBS_MCP_MIN_INTERVAL_SECONDS"):
+                     "ANTHROPIC_BASE_URL", "JOBS_MCP_MAX_CONCURRENT_RUNS", "JOBS_MCP_MIN_INTERVAL_SECONDS",
+                     "JOBS_MCP_PUBLIC_HOSTS", "JOBS_MCP_READ_TIMEOUT_SECONDS", "JOBS_MCP_KEEP_ALIVE_SECONDS",
+                     "JOBS_MCP_SESSION_IDLE_SECONDS", "JOBS_MCP_MAX_SESSIONS"):
         assert variable in out
 
 
