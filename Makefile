@@ -39,3 +39,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/burst.py --jobs 1000 2000 10000
 	$(BIN)/python bench/retrieval_quality.py
 	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/concurrent_clients.py
+	$(BIN)/python bench/sessions.py

@@ -43,7 +43,7 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
     ("--read-timeout-seconds", "JOBS_MCP_READ_TIMEOUT_SECONDS", "Time a client has to send a whole request, "
                                                               "headers and body (default 10)"),
     ("--keep-alive-seconds", "JOBS_MCP_KEEP_ALIVE_SECONDS", "Idle time before a kept-alive connection is closed "
-                                                          "(default 5)"),
+                                                          "(default 30)"),
     ("--session-idle-seconds", "JOBS_MCP_SESSION_IDLE_SECONDS", "An MCP session unused this long ends; its id "
                                                               "then answers 404 (default 1800)"),
     ("--max-sessions", "JOBS_MCP_MAX_SESSIONS", "Live MCP sessions at most; a new one beyond gets 503 "

@@ -54,7 +54,9 @@ class Settings:
     # send a whole request and may idle between requests; MCP sessions' idle expiry and their number.
     public_hosts: tuple[str, ...] = ()
     read_timeout_seconds: float = 10
-    keep_alive_seconds: float = 5
+    # Longer than clients keep idle pooled connections (httpx 5 s, Node 4 s): a server that closes
+    # first races the client's next request on that connection, which then fails with a reset.
+    keep_alive_seconds: float = 30
     session_idle_seconds: float = 1800
     max_sessions: int = 1000
 

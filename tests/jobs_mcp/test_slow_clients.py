@@ -82,7 +82,7 @@ async def test_hundreds_of_silent_sockets_are_all_closed_and_others_are_served(p
 async def test_a_kept_alive_connection_that_idles_is_closed(port: int) -> None:
     async with await anyio.connect_tcp("127.0.0.1", port) as stream:
         await stream.send(b"GET /nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        # Below uvicorn's default of 5 s, so the setting is what closes it.
+        # Below our default of 30 s and uvicorn's 5 s, so the setting is what closes it.
         answered = await _dribble_until_closed(stream, b"", bound_s=KEEP_ALIVE_S + 3)
     assert answered.startswith(b"HTTP/1.1 404")
 

@@ -25,6 +25,14 @@ class Load:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def _described(exc: BaseException) -> str:
+    """The leaf exceptions of a (nested) exception group, or the exception itself."""
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_described(inner) for inner in exc.exceptions)
+    cause = f" (from {type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ else ""
+    return f"{type(exc).__name__}: {exc}{cause}"
+
+
 async def _one_client(url: str, number: int, calls: int, load: Load) -> None:
     """Owner `load-<number>`: creates a job, then reads it and lists its jobs in turn, `calls` calls in all."""
     try:
@@ -42,7 +50,7 @@ async def _one_client(url: str, number: int, calls: int, load: Load) -> None:
                 try:
                     result = await client.call_tool(tool, arguments)
                 except Exception as exc:  # a transport or protocol failure is what we count here
-                    load.failures.append(f"client {number} {tool}: {type(exc).__name__}: {exc}")
+                    load.failures.append(f"client {number} {tool}: {_described(exc)}")
                     continue
                 if result.is_error:
                     load.failures.append(f"client {number} {tool}: {result.content}")
@@ -51,7 +59,7 @@ async def _one_client(url: str, number: int, calls: int, load: Load) -> None:
                 if tool == "job_create":
                     job_id = result.structured_content["job"]["id"]  # type: ignore[index]
     except Exception as exc:  # connecting or closing the session failed
-        load.failures.append(f"client {number} session: {type(exc).__name__}: {exc}")
+        load.failures.append(f"client {number} session: {_described(exc)}")
 
 
 async def run_clients(url: str, clients: int, calls_per_client: int) -> Load:
