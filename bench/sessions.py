@@ -22,15 +22,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mcp_types.version import LATEST_HANDSHAKE_VERSION  # noqa: E402
-
+from tests.jobs_mcp.test_identity import INITIALIZE  # noqa: E402
+from tests.jobs_mcp.test_identity import LEGACY as HEADERS  # noqa: E402
 from tests.support.serve_process import running_server  # noqa: E402
 
-HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
-           "MCP-Protocol-Version": LATEST_HANDSHAKE_VERSION}
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
-                         "clientInfo": {"name": "bench", "version": "0"}}}
 CONCURRENCY = 50
 
 

@@ -13,11 +13,8 @@ from jobs_mcp.http_guard import parse_public_host
 from jobs_mcp.server import build_http_app, build_server, build_state
 from scheduler.clock import FakeClock
 from store.errors import InvalidArgument
+from tests.jobs_mcp.test_identity import INITIALIZE, LEGACY
 from tests.support.http import serve_in_thread
-
-PING = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
-ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
 @pytest.fixture
@@ -32,7 +29,7 @@ def open_server(sqlite_url: str, clock: FakeClock) -> Iterator[tuple[str, int]]:
 
 
 def _post(url: str, **headers: str) -> httpx.Response:
-    return httpx.post(url, json=PING, headers={**ACCEPT, **headers})
+    return httpx.post(url, json=INITIALIZE, headers={**LEGACY, **headers})
 
 
 def test_foreign_host_or_origin_is_refused_with_one_json_line(open_server: tuple[str, int]) -> None:

@@ -104,14 +104,14 @@ def test_malformed_tokens_file_names_the_line(tmp_path: Path) -> None:
 LEGACY = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
           "MCP-Protocol-Version": LATEST_HANDSHAKE_VERSION}
 TOOLS_LIST = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+                         "clientInfo": {"name": "test", "version": "0"}}}
 
 
 def _open_legacy_session(url: str, headers: dict[str, str]) -> str:
     """initialize + initialized over the 2025 wire, the one with session ids; returns the session id."""
-    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                  "params": {"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
-                             "clientInfo": {"name": "test", "version": "0"}}}
-    opened = httpx.post(url, json=initialize, headers={**LEGACY, **headers})
+    opened = httpx.post(url, json=INITIALIZE, headers={**LEGACY, **headers})
     assert opened.status_code == 200, opened.text
     session_id = opened.headers["mcp-session-id"]
     initialized = httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},

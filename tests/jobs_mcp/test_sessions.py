@@ -17,7 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from jobs_mcp.config import Settings
 from jobs_mcp.server import build_http_app, build_server, build_state
 from scheduler.clock import FakeClock
-from tests.jobs_mcp.test_identity import LEGACY, TOOLS_LIST, _open_legacy_session
+from tests.jobs_mcp.test_identity import INITIALIZE, LEGACY, TOOLS_LIST, _open_legacy_session
 from tests.support.http import serve_in_thread
 
 IDLE_S = 0.5
@@ -56,10 +56,7 @@ def expiry_of(session_id: str) -> Iterator[threading.Event]:
 
 
 def _initialize(url: str) -> httpx.Response:
-    return httpx.post(url, headers=LEGACY, json={
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": LEGACY["MCP-Protocol-Version"], "capabilities": {},
-                   "clientInfo": {"name": "test", "version": "0"}}})
+    return httpx.post(url, headers=LEGACY, json=INITIALIZE)
 
 
 async def test_an_idle_session_expires_frees_its_place_and_answers_404(url: str) -> None:
