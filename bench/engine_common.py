@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine  # noqa: E402
 
-from store.engine import ensure_schema, make_engine  # noqa: E402
+from jobs_mcp.app import build_app  # noqa: E402
+from jobs_mcp.config import Settings  # noqa: E402
+from jobs_mcp.engine_wiring import EngineMode  # noqa: E402
 from store.enums import JobStatus  # noqa: E402
 from store.ids import new_job_id  # noqa: E402
 from store.models import Job, JobEvent  # noqa: E402
@@ -47,9 +49,9 @@ def have_postgres() -> bool:
 
 
 def open_store(url: str) -> tuple[Engine, JobRepository]:
-    engine = make_engine(url)
-    ensure_schema(engine)
-    return engine, JobRepository(engine)
+    """The database as a node opens it (schema included), without running an engine of its own."""
+    app = build_app(Settings(database_url=url), engine=EngineMode.OFF, search=False)
+    return app.db, app.repo
 
 
 def insert_jobs(repo: JobRepository, fires: Sequence[datetime], *, recurring: bool) -> None:

@@ -20,18 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from jobs_mcp.app import build_app  # noqa: E402
+from jobs_mcp.config import Settings  # noqa: E402
+from jobs_mcp.engine_wiring import EngineMode  # noqa: E402
 from jobs_mcp.search_setup import shared_model  # noqa: E402
-from scheduler.clock import SystemClock  # noqa: E402
 from scheduler.jobs.job_input import JobInput  # noqa: E402
-from scheduler.jobs.service import JobService  # noqa: E402
-from scheduler.search.embedder import Embedder  # noqa: E402
-from scheduler.search.encoder import DIMENSIONS  # noqa: E402
 from scheduler.search.service import Mode, SearchService  # noqa: E402
-from scheduler.search.vectors import VectorIndex  # noqa: E402
-from store.embeddings import EmbeddingStore  # noqa: E402
-from store.engine import ensure_schema, make_engine  # noqa: E402
-from store.repository import JobRepository  # noqa: E402
-from store.search_keyword import STOPWORDS, KeywordSearch  # noqa: E402
+from store.search_keyword import STOPWORDS  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "retrieval_eval.json"
 K = 5
@@ -55,17 +50,16 @@ def content_words(text: str) -> set[str]:
 
 def load(search_url: str, backend: str) -> tuple[SearchService, dict[str, str], dict]:
     data = json.loads(DATA.read_text())
-    engine = make_engine(search_url)
-    ensure_schema(engine)
-    repo = JobRepository(engine)
-    service = JobService(repo, SystemClock())
+    # Quotas off: the labelled set is created in one go by one owner.
+    settings = Settings(database_url=search_url, max_active_jobs=0, max_creates_per_minute=0)
+    app = build_app(settings, engine=EngineMode.OFF, model=shared_model(backend))
+    assert app.search is not None
     ids: dict[str, str] = {}
     for key, job in data["jobs"].items():
-        made = service.create(job["owner"], JobInput(title=job["title"], instructions=job["instructions"]))
+        made = app.service.create(job["owner"], JobInput(title=job["title"], instructions=job["instructions"]))
         ids[made.job.id] = key
-    embedder = Embedder(EmbeddingStore(engine), shared_model(backend), VectorIndex(DIMENSIONS))
-    embedder.repair()
-    return SearchService(repo, KeywordSearch(engine), embedder), ids, data
+    app.search.embedder.repair()
+    return app.search, ids, data
 
 
 def check_paraphrases(data: dict) -> None:

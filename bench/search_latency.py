@@ -40,9 +40,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from mcp import Client  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from jobs_mcp.app import build_app  # noqa: E402
 from jobs_mcp.config import Settings  # noqa: E402
+from jobs_mcp.engine_wiring import EngineMode  # noqa: E402
 from jobs_mcp.identity import DEFAULT_OWNER  # noqa: E402
-from jobs_mcp.server import JobsServer, build_server, build_state  # noqa: E402
+from jobs_mcp.server import JobsServer, build_server  # noqa: E402
 from scheduler.search.embedder import document_text  # noqa: E402
 from scheduler.search.service import QueryCache, SearchService  # noqa: E402
 from scheduler.search.vectors import to_bytes  # noqa: E402
@@ -113,16 +115,16 @@ def insert_jobs(repo: JobRepository, owner_jobs: int, total_jobs: int, search: S
 
 
 async def run_size(url: str, owner_jobs: int, total_jobs: int, calls: int, profile: bool) -> None:
-    state = build_state(Settings(database_url=url))
-    search: SearchService = state.extras["search"]
-    search.queries = QueryCache(size=0)  # every call encodes its query
     # Measure search alone: the poller's ticks would share the 2 cores (and the GIL).
-    state.extras["lifecycle"] = [(name, part) for name, part in state.extras["lifecycle"] if name == "search"]
+    state = build_app(Settings(database_url=url), engine=EngineMode.OFF)
+    search = state.search
+    assert search is not None
+    search.queries = QueryCache(size=0)  # every call encodes its query
     server = build_server(state)
     queries = [q["query"] for q in json.loads(DATA.read_text())["queries"]]
     async with Client(server) as client:
         start = time.perf_counter()
-        with state.engine.connect() as conn:
+        with state.db.connect() as conn:
             present = conn.execute(text("SELECT count(*) FROM jobs")).scalar()
         if present == 0:
             insert_jobs(state.repo, owner_jobs, total_jobs, search)
@@ -152,8 +154,8 @@ async def run_size(url: str, owner_jobs: int, total_jobs: int, calls: int, profi
             "keyword SQL alone": timed(lambda q: search.keyword.search(DEFAULT_OWNER, q, limit=10), queries, rounds),
             "encode one query alone": timed(lambda q: encoder.encode([q]), queries, rounds),
         }
-    state.engine.dispose()
-    print(f"\n{owner_jobs} jobs of the caller among {total_jobs} ({state.engine.dialect.name}; written in "
+    state.close()
+    print(f"\n{owner_jobs} jobs of the caller among {total_jobs} ({state.db.dialect.name}; written in "
           f"{inserted_s:.0f} s, the caller's embedded in {embedded_s:.0f} s, {encoder.name})")
     print(f"  {'':<38}{'p50 ms':>9}{'p99 ms':>9}")
     rows = [("job_retrieval_semantic round trip", sem), ("  server side (inside call_tool)",

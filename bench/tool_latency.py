@@ -39,8 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sampling import sampled  # noqa: E402
 
+from jobs_mcp.app import build_app  # noqa: E402
 from jobs_mcp.config import Settings  # noqa: E402
-from jobs_mcp.server import build_http_app, build_server, build_state  # noqa: E402
+from jobs_mcp.server import build_http_app, build_server  # noqa: E402
 from tests.jobs_mcp.conftest import http_client  # noqa: E402
 from tests.support.http import free_port  # noqa: E402
 from tests.support.serve_process import wait_for_port  # noqa: E402
@@ -67,7 +68,7 @@ def serve_ours(port: int, database_url: str) -> None:
     import uvicorn
 
     settings = Settings(database_url=database_url, port=port)
-    server = build_server(build_state(settings))
+    server = build_server(build_app(settings))
     server.tool()(echo)
     uvicorn.run(build_http_app(server, settings), host="127.0.0.1", port=port, log_level="warning")
 

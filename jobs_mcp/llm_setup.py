@@ -1,4 +1,4 @@
-"""Wiring of the LLM pipeline into the server: the agent action, job_observe_chat, the price table.
+"""The LLM pipeline for the composition root: the client, the agent action, the price table.
 
 Without ANTHROPIC_API_KEY nothing talks to a model: `agent` runs fail with
 NoLLMAction's clear error and job_observe_chat says no LLM is configured.
@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from jobs_mcp.config import Settings
-from jobs_mcp.state import AppState
 from scheduler.engine.actions import Action, NoLLMAction
 from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.agent_action import AgentAction
@@ -17,9 +16,6 @@ from scheduler.llm.client import LLM, LLMConfig
 from scheduler.llm.pricing import PriceTable
 from scheduler.net_guard import AllowList
 from store.errors import InvalidArgument
-
-LLM_KEY = "llm"
-AGENT_ACTION_KEY = "agent_action"
 
 
 def fetch_allow_list(settings: Settings) -> AllowList:
@@ -57,15 +53,3 @@ def build_agent_action(settings: Settings, llm: LLM | None = None, quotas: Quota
     """AgentAction when a key is configured, else NoLLMAction ("no LLM configured (set ANTHROPIC_API_KEY)")."""
     llm = llm or build_llm(settings)
     return AgentAction(llm, quotas) if llm is not None else NoLLMAction()
-
-
-def install_llm(state: AppState) -> None:
-    """Put the LLM client, the agent action and job_observe_chat into `state` (before the engine is attached)."""
-    from jobs_mcp.tools_observe import register_observe_tools
-
-    llm = build_llm(state.settings)
-    state.extras[LLM_KEY] = llm
-    state.extras[AGENT_ACTION_KEY] = build_agent_action(state.settings, llm, state.service.quotas)
-    # The client is not closed with the server's lifespan: a lifespan runs per in-memory MCP session
-    # (tests, embedding), and the client's pool lives as long as the process anyway.
-    state.extras.setdefault("tool_registrars", []).append(register_observe_tools)

@@ -8,22 +8,23 @@ import anyio
 import uvicorn
 from starlette.types import ASGIApp
 
+from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.server import build_http_app, build_server
 from jobs_mcp.slow_clients import with_read_timeout
 
 log = logging.getLogger(__name__)
 
 
 def run_server(settings: Settings, transport: str) -> None:
-    state = build_state(settings)
-    server = build_server(state)
+    node = build_app(settings)
+    server = build_server(node)
     if transport == "stdio":
         anyio.run(server.run_stdio_async)
         return
     app = build_http_app(server, settings)
     log.info("jobs-mcp serving http://%s:%d/mcp (database %s)", settings.host, settings.port,
-             state.engine.url.render_as_string(hide_password=True))
+             node.db.url.render_as_string(hide_password=True))
     uvicorn.Server(uvicorn_config(app, settings)).run()
 
 

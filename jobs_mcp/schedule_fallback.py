@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from jobs_mcp.llm_setup import LLM_KEY
-from jobs_mcp.state import AppState
+from jobs_mcp.app import App
 from scheduler.llm.schedule_words import translate_schedule
 from scheduler.schedules.phrases import NOT_UNDERSTOOD
 from store.errors import InvalidArgument
@@ -24,14 +23,14 @@ def _unreadable(exc: InvalidArgument) -> bool:
 
 
 async def with_schedule_fallback(
-    state: AppState, words: str | None, timezone: str | None,
+    state: App, words: str | None, timezone: str | None,
     attempt: Callable[[dict[str, Any] | None], Awaitable[T]],
 ) -> T:
     """`attempt(None)` as asked; on an unreadable schedule, `attempt(fields)` with the model's reading."""
     try:
         return await attempt(None)
     except InvalidArgument as exc:
-        llm = state.extras.get(LLM_KEY)
+        llm = state.llm
         if llm is None or not words or not _unreadable(exc):
             raise
         tz_name = timezone or state.settings.timezone

@@ -1,4 +1,4 @@
-"""Wiring of search into the server: the encoder loads in the background once the server starts.
+"""Search for the composition root: the encoder loads in the background once the app starts.
 
 The server answers tool calls at once; only a semantic search that comes before the
 model finishes loading waits for it. The loaded model is shared by every server in the
@@ -13,17 +13,18 @@ from pathlib import Path
 
 import anyio.to_thread
 import platformdirs
+from sqlalchemy import Engine
 
-from jobs_mcp.state import AppState
+from scheduler.jobs.service import JobService
 from scheduler.search.embedder import Embedder
 from scheduler.search.encoder import DIMENSIONS, Encoder, load_encoder
 from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
 from scheduler.search.vectors import VectorIndex
 from store.embeddings import EmbeddingStore
+from store.repository import JobRepository
 from store.search_keyword import KeywordSearch
 
-SEARCH_KEY = "search"
 _models: dict[tuple[str, str], ModelHandle] = {}
 _models_lock = threading.Lock()
 
@@ -62,14 +63,9 @@ class SearchLifecycle:
         await anyio.to_thread.run_sync(self.embedder.stop)
 
 
-def install_search(state: AppState, model: ModelHandle | None = None) -> SearchService:
-    """Build the search service into `state`: listener, tools and lifecycle."""
-    from jobs_mcp.tools_search import register_search_tools
-
-    embedder = Embedder(EmbeddingStore(state.engine), model or shared_model(), VectorIndex(DIMENSIONS))
-    search = SearchService(state.repo, KeywordSearch(state.engine), embedder)
-    state.service.add_listener(embedder.notify)
-    state.extras[SEARCH_KEY] = search
-    state.extras.setdefault("tool_registrars", []).append(register_search_tools)
-    state.extras.setdefault("lifecycle", []).append(("search", SearchLifecycle(embedder)))
-    return search
+def build_search(db: Engine, repo: JobRepository, service: JobService,
+                 model: ModelHandle | None = None) -> SearchService:
+    """Keyword and semantic search over `db`; the embedder hears of every job change."""
+    embedder = Embedder(EmbeddingStore(db), model or shared_model(), VectorIndex(DIMENSIONS))
+    service.add_listener(embedder.notify)
+    return SearchService(repo, KeywordSearch(db), embedder)

@@ -1,39 +1,23 @@
-"""What the tools share for the life of the server, handed to them through the MCP lifespan."""
+"""How a tool reaches the app (handed to it through the MCP lifespan) and its caller."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context
-from sqlalchemy import Engine
 
-from jobs_mcp.config import Settings
+from jobs_mcp.app import App
 from jobs_mcp.identity import owner_of
-from scheduler.clock import Clock
-from scheduler.jobs.service import JobService
-from store.repository import JobRepository
 
 T = TypeVar("T")
 
 
-@dataclass
-class AppState:
-    settings: Settings
-    clock: Clock
-    engine: Engine
-    repo: JobRepository
-    service: JobService
-    # Background parts (poller, embedder...) register async start/stop hooks here.
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-def app_state(ctx: Context) -> AppState:
+def app_state(ctx: Context) -> App:
     state = ctx.request_context.lifespan_context
-    if not isinstance(state, AppState):
+    if not isinstance(state, App):
         raise RuntimeError("jobs-mcp lifespan state is missing")
     return state
 

@@ -9,13 +9,13 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from jobs_mcp.delivery_setup import INBOX_URI
 from jobs_mcp.results import PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
 from scheduler.jobs.fields import count, text
 from store import limits as L
 from store.models import Delivery
 
-INBOX_URI = "jobs://inbox"
 ChatFilter = text("Only messages for this chat; default: all of yours", L.CHAT_ID_MAX)
 InboxLimit = count("How many messages at most", L.LIST_LIMIT, required=True)
 
@@ -56,7 +56,7 @@ def register_inbox_tools(server: MCPServer[Any]) -> None:
         Call it at the start of each turn and tell the person what arrived.
         """
         state = app_state(ctx)
-        rows = await off_loop(state.extras["deliveries"].read_inbox, caller(ctx), chat_id, limit, ack,
+        rows = await off_loop(state.deliveries.read_inbox, caller(ctx), chat_id, limit, ack,
                               state.clock.now())
         return InboxResult(messages=[InboxMessage.of(r) for r in rows])
 
@@ -72,5 +72,5 @@ def register_inbox_tools(server: MCPServer[Any]) -> None:
 async def read_inbox_resource(ctx: Context) -> str:
     """The caller's unread messages as JSON, without marking them read."""
     state = app_state(ctx)
-    rows = await off_loop(state.extras["deliveries"].read_inbox, caller(ctx), None, 200, False, state.clock.now())
+    rows = await off_loop(state.deliveries.read_inbox, caller(ctx), None, 200, False, state.clock.now())
     return json.dumps({"messages": [InboxMessage.of(r).model_dump() for r in rows]})

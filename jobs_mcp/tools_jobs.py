@@ -8,6 +8,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from jobs_mcp.app import App
 from jobs_mcp.results import (
     CreateResult,
     JobListResult,
@@ -19,7 +20,7 @@ from jobs_mcp.results import (
     fires_of,
 )
 from jobs_mcp.schedule_fallback import with_schedule_fallback
-from jobs_mcp.state import AppState, app_state, caller, off_loop
+from jobs_mcp.state import app_state, caller, off_loop
 from jobs_mcp.tool_params import given_arguments, model_params, with_params, with_reading
 from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput, JobPatch
@@ -156,12 +157,12 @@ def _register_reads(server: MCPServer[Any]) -> None:
         return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total)
 
 
-def _job_detail(state: AppState, owner: str, job_id: str, runs: int) -> tuple[Job, list[RunView], float]:
+def _job_detail(state: App, owner: str, job_id: str, runs: int) -> tuple[Job, list[RunView], float]:
     """The job, its newest runs with their deliveries, and its total cost: one trip off the event loop."""
     job, run_rows = state.service.get_with_runs(owner, job_id, runs)
     if runs > 0 and len(run_rows) < runs:
         total = sum(r.cost_usd for r in run_rows)  # every run is here: no need to ask the store for the sum
     else:
         total = job_costs(state.repo, owner, [job_id]).get(job_id, JobCost()).cost_usd
-    deliveries = state.extras["deliveries"].for_runs(owner, [r.id for r in run_rows]) if run_rows else {}
+    deliveries = state.deliveries.for_runs(owner, [r.id for r in run_rows]) if run_rows else {}
     return job, [RunView.of(r, deliveries.get(r.id)) for r in run_rows], total

@@ -50,7 +50,7 @@ def register_observe_tools(server: MCPServer[Any]) -> None:
         """Tell the server what the person just said. ONGOING jobs of this chat whose end condition it shows met
         (e.g. "I booked the flight" for "until a flight is booked") are completed; the result lists them."""
         state = app_state(ctx)
-        llm = state.extras.get("llm")
+        llm = state.llm
         if llm is None:
             return ObserveResult(completed=[], checked=[], skipped_unrelated=0, cost_usd=0.0, note=NoLLMAction.ERROR)
         report = await ChatObserver(llm, state.service).observe(caller(ctx), chat_id, message, state.clock.now())

@@ -57,7 +57,10 @@ class SearchResult(PublicModel):
 
 
 def _search(ctx: Context) -> SearchService:
-    return app_state(ctx).extras["search"]  # type: ignore[no-any-return]
+    search = app_state(ctx).search
+    if search is None:  # its tools are registered only with it
+        raise RuntimeError("search is not part of this server")
+    return search
 
 
 def _scored(hits: list[SearchHit]) -> list[ScoredJob]:

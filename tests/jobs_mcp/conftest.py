@@ -8,9 +8,9 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from jobs_mcp.app import App, build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.server import JobsServer, build_http_app, build_server, build_state
-from jobs_mcp.state import AppState
+from jobs_mcp.server import JobsServer, build_http_app, build_server
 from scheduler.clock import FakeClock
 from tests.support.http import serve_in_thread
 
@@ -23,14 +23,15 @@ def settings(sqlite_url: str) -> Settings:
 
 
 @pytest.fixture
-def state(settings: Settings, clock: FakeClock) -> Iterator[AppState]:
-    app_state = build_state(settings, clock)
-    yield app_state
-    app_state.engine.dispose()
+def state(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    """The app on the fake clock: its engine is built but only runs when a test ticks it."""
+    app = build_app(settings, clock)
+    yield app
+    app.close()
 
 
 @pytest.fixture
-def server(state: AppState) -> JobsServer:
+def server(state: App) -> JobsServer:
     return build_server(state)
 
 

@@ -17,8 +17,9 @@ import pytest
 from mcp import Client
 from sqlalchemy import Engine, event, func, select
 
+from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.server import build_http_app, build_server
 from scheduler.clock import FakeClock
 from store.models import Job
 from tests.jobs_mcp.conftest import http_client
@@ -31,14 +32,14 @@ CREATE = {"title": "Water the plants", "instructions": "Water them", "action": "
 
 @contextmanager
 def served(database_url: str, clock: FakeClock) -> Iterator[tuple[str, Engine]]:
-    """The MCP app on `database_url` over real HTTP; yields (MCP URL, the state's engine)."""
+    """The MCP app on `database_url` over real HTTP; yields (MCP URL, the app's database engine)."""
     settings = Settings(database_url=database_url)
-    state = build_state(settings, clock)
+    app = build_app(settings, clock)
     try:
-        with serve_in_thread(build_http_app(build_server(state), settings)) as base:
-            yield base + "/mcp", state.engine
+        with serve_in_thread(build_http_app(build_server(app), settings)) as base:
+            yield base + "/mcp", app.db
     finally:
-        state.engine.dispose()
+        app.close()
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> tuple[bool, str]:
@@ -203,9 +204,9 @@ async def test_quotas_from_the_settings_answer_limit_exceeded_naming_the_limit(t
                                                                                clock: FakeClock) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}", max_active_jobs=2,
                         max_creates_per_minute=3, anthropic_api_key="k", max_daily_spend_usd=2.5)
-    state = build_state(settings, clock)
+    state = build_app(settings, clock)
     try:
-        assert state.extras["agent_action"].quotas is state.service.quotas  # agent runs check the daily spend
+        assert state.agent_action.quotas is state.service.quotas  # type: ignore[attr-defined]  # agent runs check the daily spend
         assert state.service.quotas.quotas.max_daily_spend_usd == 2.5
         with serve_in_thread(build_http_app(build_server(state), settings)) as base:
             async with http_client(base + "/mcp") as client:
@@ -220,4 +221,4 @@ async def test_quotas_from_the_settings_answer_limit_exceeded_naming_the_limit(t
                 assert (error, text) == (True, "limit_exceeded: 3 job creations per minute per owner "
                                                "(JOBS_MCP_MAX_CREATES_PER_MINUTE); try again in 60 s")
     finally:
-        state.engine.dispose()
+        state.close()

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from mcp import Client
 from sqlalchemy import text
 
+from jobs_mcp.app import App
 from jobs_mcp.config import Settings
-from jobs_mcp.state import AppState
 from tests.jobs_mcp.conftest import ClientFactory
 
 EXAMPLES = int(os.environ.get("JOBS_MCP_FUZZ_EXAMPLES", "150"))
@@ -72,8 +72,8 @@ def portal() -> Iterator[BlockingPortal]:
         yield running
 
 
-def row_counts(state: AppState) -> tuple[int, ...]:
-    with state.engine.connect() as conn:
+def row_counts(state: App) -> tuple[int, ...]:
+    with state.db.connect() as conn:
         return tuple(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                      for table in ("jobs", "job_runs", "job_events", "deliveries"))
 
@@ -101,13 +101,13 @@ def _plausible(draw: st.DrawFn, name: str, job_ids: list[str]) -> Any:
 
 
 def test_every_tool_survives_hostile_arguments(
-    as_owner: ClientFactory, state: AppState, portal: BlockingPortal, request: pytest.FixtureRequest
+    as_owner: ClientFactory, state: App, portal: BlockingPortal, request: pytest.FixtureRequest
 ) -> None:
     with portal.wrap_async_context_manager(as_owner()) as client:
         _fuzz(client, state, portal, request.node.callspec.id)
 
 
-def _fuzz(client: Client, state: AppState, portal: BlockingPortal, name: str) -> None:
+def _fuzz(client: Client, state: App, portal: BlockingPortal, name: str) -> None:
     schemas = {t.name: t.input_schema for t in portal.call(client.list_tools).tools}
     seed = portal.call(client.call_tool, "job_create", {"title": "seed", "instructions": "i", "cron": "0 9 * * 1"})
     job_ids = [seed.structured_content["job"]["id"], "job_ffffffffffff"]  # type: ignore[index]

@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 from sqlalchemy import text
 
+from jobs_mcp.app import App
 from jobs_mcp.config import Settings
-from jobs_mcp.state import AppState
 from tests.jobs_mcp.conftest import ClientFactory
 from tests.jobs_mcp.test_tools_http import data, error
 
@@ -24,8 +24,8 @@ def settings(db_url: str) -> Settings:  # the HTTP fixtures of conftest.py, on b
     return Settings(database_url=db_url)
 
 
-def row_counts(state: AppState) -> tuple[int, ...]:
-    with state.engine.connect() as conn:
+def row_counts(state: App) -> tuple[int, ...]:
+    with state.db.connect() as conn:
         return tuple(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                      for table in ("jobs", "job_runs", "job_events", "deliveries"))
 
@@ -44,7 +44,7 @@ def _base(schema: dict[str, Any], job_id: str) -> dict[str, Any]:
     return {name: job_id if name == "job_id" else VALID[name] for name in schema.get("required", [])}
 
 
-async def _refused_everywhere(client: Client, state: AppState, kind: str, values: list[Any]) -> int:
+async def _refused_everywhere(client: Client, state: App, kind: str, values: list[Any]) -> int:
     job_id = data(await client.call_tool("job_create", {"title": "t", "instructions": "i", "cron": "0 9 * * 1"}))
     job_id = job_id["job"]["id"]
     calls = 0
@@ -62,13 +62,13 @@ async def _refused_everywhere(client: Client, state: AppState, kind: str, values
     return calls
 
 
-async def test_nul_and_lone_surrogates_in_any_text_are_refused(as_owner: ClientFactory, state: AppState) -> None:
+async def test_nul_and_lone_surrogates_in_any_text_are_refused(as_owner: ClientFactory, state: App) -> None:
     async with as_owner() as client:
         calls = await _refused_everywhere(client, state, "string", ["a\x00b", "\x00"])
     assert calls > 60  # every text field of every tool was tried
 
 
-async def test_numbers_beyond_any_bound_are_refused(as_owner: ClientFactory, state: AppState) -> None:
+async def test_numbers_beyond_any_bound_are_refused(as_owner: ClientFactory, state: App) -> None:
     async with as_owner() as client:
         calls = await _refused_everywhere(client, state, "integer", [2**31, 2**63, 10**30, -(10**30)])
     assert calls > 40
@@ -76,7 +76,7 @@ async def test_numbers_beyond_any_bound_are_refused(as_owner: ClientFactory, sta
 
 @pytest.mark.parametrize("moment", ["0001-01-01", "9999-12-31T23:59:59", "9999-12-31T23:59:59-14:00"])
 async def test_times_at_the_ends_of_the_calendar_are_refused(
-    as_owner: ClientFactory, state: AppState, moment: str
+    as_owner: ClientFactory, state: App, moment: str
 ) -> None:
     base = {"title": "p", "instructions": "i", "action": "notify"}
     async with as_owner() as client:

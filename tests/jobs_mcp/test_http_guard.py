@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings, load_settings
 from jobs_mcp.http_guard import parse_public_host
-from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.server import build_http_app, build_server
 from scheduler.clock import FakeClock
 from store.errors import InvalidArgument
 from tests.jobs_mcp.test_identity import INITIALIZE, LEGACY
@@ -21,11 +22,11 @@ from tests.support.http import serve_in_thread
 def open_server(sqlite_url: str, clock: FakeClock) -> Iterator[tuple[str, int]]:
     """Bound to every address, without a tokens file, with one public name: the setup that was open."""
     settings = Settings(database_url=sqlite_url, host="0.0.0.0", public_hosts=("jobs.example.com",))
-    state = build_state(settings, clock)
+    state = build_app(settings, clock)
     with serve_in_thread(build_http_app(build_server(state), settings), host="0.0.0.0") as base:
         port = int(base.rsplit(":", 1)[1])
         yield f"http://127.0.0.1:{port}/mcp", port
-    state.engine.dispose()
+    state.close()
 
 
 def _post(url: str, **headers: str) -> httpx.Response:

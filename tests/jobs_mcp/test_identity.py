@@ -10,9 +10,10 @@ import httpx
 import pytest
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
+from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
-from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.server import build_http_app, build_server
 from scheduler.clock import FakeClock
 from store.errors import InvalidArgument
 from tests.jobs_mcp.conftest import http_client
@@ -26,10 +27,10 @@ def tokens_url(tmp_path: Path, sqlite_url: str, clock: FakeClock) -> Iterator[st
     path = tmp_path / "tokens"
     path.write_text(TOKENS)
     settings = Settings(database_url=sqlite_url, tokens_file=str(path))
-    state = build_state(settings, clock)
-    with serve_in_thread(build_http_app(build_server(state), settings)) as base:
+    app = build_app(settings, clock)
+    with serve_in_thread(build_http_app(build_server(app), settings)) as base:
         yield base + "/mcp"
-    state.engine.dispose()
+    app.close()
 
 
 async def _titles(url: str, headers: dict[str, str]) -> list[str]:

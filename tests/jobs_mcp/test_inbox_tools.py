@@ -7,21 +7,24 @@ from typing import Any
 import anyio
 from mcp import Client
 
+from jobs_mcp.app import App
 from jobs_mcp.server import JobsServer
-from jobs_mcp.state import AppState
-from scheduler.clock import FakeClock
 from tests.jobs_mcp.conftest import ClientFactory
 from tests.jobs_mcp.test_tools_http import data
-from tests.scheduler.engine.conftest import make_engine
 
 
-async def test_job_inbox_tool_and_subscription(server: JobsServer, state: AppState, clock: FakeClock) -> None:
-    engine = make_engine(state.repo, clock, service=state.service, outbox=state.extras["outbox"])
+async def tick(app: App) -> None:
+    """Run what is due now on the app's engine (MANUAL on the fake clock)."""
+    assert app.engine is not None
+    await app.engine.poller.tick_until_idle()
+
+
+async def test_job_inbox_tool_and_subscription(server: JobsServer, state: App) -> None:
     async with Client(server) as client:
         async with client.listen(resource_subscriptions=["jobs://inbox"]) as subscription:
             created = data(await client.call_tool("job_create", {
                 "title": "Stretch", "instructions": "Stand up and stretch", "action": "notify", "chat_id": "c9"}))
-            await engine.poller.tick_until_idle()
+            await tick(state)
             with anyio.fail_after(5):
                 event: Any = await subscription.__anext__()
             assert event.uri == "jobs://inbox"
@@ -41,12 +44,11 @@ async def test_job_inbox_tool_and_subscription(server: JobsServer, state: AppSta
                                               "last_error": None, "delivered_at": message["created_at"]}]
 
 
-async def test_inbox_is_owner_isolated_over_http(as_owner: ClientFactory, state: AppState, clock: FakeClock) -> None:
-    engine = make_engine(state.repo, clock, service=state.service, outbox=state.extras["outbox"])
+async def test_inbox_is_owner_isolated_over_http(as_owner: ClientFactory, state: App) -> None:
     async with as_owner("alice") as alice:
         data(await alice.call_tool("job_create", {"title": "Alice's", "instructions": "for alice",
                                                   "action": "notify"}))
-    await engine.poller.tick_until_idle()
+    await tick(state)
     async with as_owner("bob") as bob:
         assert data(await bob.call_tool("job_inbox", {}))["messages"] == []
         resource = await bob.read_resource("jobs://inbox")

@@ -7,13 +7,11 @@ from typing import Any
 import anyio
 from mcp.server.subscriptions import ResourcesListChanged, ResourceUpdated, ServerEvent
 
+from jobs_mcp.app import App
 from jobs_mcp.owner_bus import OwnerSubscriptionBus, _request_owner
-from jobs_mcp.state import AppState
 from jobs_mcp.tools_inbox import INBOX_URI
-from scheduler.clock import FakeClock
 from tests.jobs_mcp.conftest import ClientFactory
 from tests.jobs_mcp.test_tools_http import data
-from tests.scheduler.engine.conftest import make_engine
 
 # How long a stream that should stay silent is watched after the same publish reached its neighbour.
 # The bus hands an event to all its listeners in one synchronous pass, so a leaked event would
@@ -33,9 +31,9 @@ async def _quiet(subscription: Any) -> bool:
     return True
 
 
-async def test_a_run_notifies_its_owner_and_never_another(as_owner: ClientFactory, state: AppState,
-                                                          clock: FakeClock) -> None:
-    engine = make_engine(state.repo, clock, service=state.service, outbox=state.extras["outbox"])
+async def test_a_run_notifies_its_owner_and_never_another(as_owner: ClientFactory, state: App) -> None:
+    engine = state.engine  # on the fake clock: built, run by tick
+    assert engine is not None
     notify = {"instructions": "Stand up", "action": "notify"}
     async with as_owner("alice") as alice, as_owner("bob") as bob:
         async with (alice.listen(resource_subscriptions=[INBOX_URI]) as alice_events,

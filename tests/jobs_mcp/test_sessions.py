@@ -14,8 +14,9 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.server import build_http_app, build_server
 from scheduler.clock import FakeClock
 from tests.jobs_mcp.test_identity import INITIALIZE, LEGACY, TOOLS_LIST, _open_legacy_session
 from tests.support.http import serve_in_thread
@@ -27,10 +28,10 @@ SESSION_LOG = "mcp.server.streamable_http_manager"
 @pytest.fixture
 def url(sqlite_url: str, clock: FakeClock) -> Iterator[str]:
     settings = Settings(database_url=sqlite_url, session_idle_seconds=IDLE_S, max_sessions=2)
-    state = build_state(settings, clock)
+    state = build_app(settings, clock)
     with serve_in_thread(build_http_app(build_server(state), settings)) as base:
         yield base + "/mcp"
-    state.engine.dispose()
+    state.close()
 
 
 @contextmanager

@@ -8,8 +8,8 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
+from jobs_mcp.app import App
 from jobs_mcp.server import JobsServer
-from jobs_mcp.state import AppState
 from tests.jobs_mcp.conftest import ClientFactory
 
 JOB_TOOLS = {"job_create", "job_update", "job_pause", "job_resume", "job_cancel", "job_run_now",
@@ -123,7 +123,7 @@ async def test_errors_carry_codes(
     assert listed["jobs"] == []
 
 
-async def test_unexpected_failure_reveals_nothing(server: JobsServer, state: AppState,
+async def test_unexpected_failure_reveals_nothing(server: JobsServer, state: App,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("SELECT * FROM jobs WHERE password='hunter2'")

@@ -8,13 +8,14 @@ from datetime import timedelta
 from scheduler.clock import FakeClock
 from scheduler.engine.actions import ActionResult
 from store.enums import JobStatus, RunOutcome
-from store.outbox import DeliveryStore, OutboxWriter
+from store.outbox import DeliveryStore
 from store.repository import JobRepository
 from tests.scheduler.engine.conftest import Engine, make_engine
 
 
 def engine_with_outbox(repo: JobRepository, clock: FakeClock) -> tuple[Engine, DeliveryStore]:
-    return make_engine(repo, clock, outbox=OutboxWriter()), DeliveryStore(repo)
+    engine = make_engine(repo, clock)  # the app's engine writes into its outbox
+    return engine, engine.app.deliveries
 
 
 def inbox(store: DeliveryStore, clock: FakeClock, owner: str = "alice") -> list[tuple[str, str, str]]:
@@ -62,10 +63,10 @@ async def test_final_outcomes_outside_runs_are_told(repo: JobRepository, clock: 
 
 
 async def test_listeners_are_told_whose_messages_were_committed(repo: JobRepository, clock: FakeClock) -> None:
-    outbox = OutboxWriter()
+    engine = make_engine(repo, clock)
+    outbox = engine.app.outbox
     told: list[frozenset[str]] = []
     outbox.add_listener(told.append)
-    engine = make_engine(repo, clock, outbox=outbox)
     engine.create(action="notify", instructions="for alice")
     await engine.poller.tick_until_idle()
     engine.owner = "bob"
@@ -77,10 +78,10 @@ async def test_listeners_are_told_whose_messages_were_committed(repo: JobReposit
 
 def test_a_commit_announces_only_the_messages_its_own_thread_wrote(repo: JobRepository, clock: FakeClock) -> None:
     """The engine writes from several threads: one thread's commit must not announce another's pending rows."""
-    outbox = OutboxWriter()
+    engine = make_engine(repo, clock)
+    outbox = engine.app.outbox
     told: list[frozenset[str]] = []
     outbox.add_listener(told.append)
-    engine = make_engine(repo, clock, outbox=outbox)
     alices = engine.create(title="Alice's")
     engine.owner = "bob"
     bobs = engine.create(title="Bob's")

@@ -1,6 +1,6 @@
 """A jobs-mcp server process for the engine's multi-process tests.
 
-The real runtime (settings from JOBS_MCP_*, build_state, the engine loop, uvicorn
+The real runtime (settings from JOBS_MCP_*, build_app, the engine loop, uvicorn
 with its SIGTERM handling), with one change: `notify` runs take
 JOBS_TEST_RUN_DELAY seconds, so runs are in flight when a test kills the node.
 Search is left out: its model load would only compete for the CPU.
@@ -17,8 +17,10 @@ import sys
 
 import uvicorn
 
+from jobs_mcp.app import build_app
 from jobs_mcp.config import load_settings
-from jobs_mcp.server import build_http_app, build_server, build_state
+from jobs_mcp.engine_wiring import EngineMode
+from jobs_mcp.server import build_http_app, build_server
 from scheduler.engine.actions import ActionResult, NoLLMAction, NotifyAction, RunContext
 
 
@@ -38,9 +40,9 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
     delay_s = float(os.environ.get("JOBS_TEST_RUN_DELAY", "0"))
-    state = build_state(settings, engine=True, actions={"notify": SlowNotify(delay_s), "agent": NoLLMAction()})
-    state.extras["lifecycle"] = [(name, part) for name, part in state.extras["lifecycle"] if name != "search"]
-    app = build_http_app(build_server(state), settings)
+    node = build_app(settings, engine=EngineMode.LOOP, search=False,
+                     actions={"notify": SlowNotify(delay_s), "agent": NoLLMAction()})
+    app = build_http_app(build_server(node), settings)
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                                   lifespan="on")).run()
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from jobs_mcp.app import App, build_app
+from jobs_mcp.config import Settings
+from jobs_mcp.engine_wiring import EngineMode, EngineParts, EngineTuning
 from scheduler.clock import FakeClock
 from scheduler.engine.actions import ActionResult, RunContext
-from scheduler.engine.poller import EngineConfig, Poller
+from scheduler.engine.poller import Poller
 from scheduler.engine.retry import RetryPolicy
-from scheduler.engine.runner import Runner, default_actions
+from scheduler.engine.runner import Runner
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
 from store.claims import ClaimStore
-from store.enums import JobStatus
 from store.models import Job, JobRun
 from store.repository import JobRepository
-from store.run_types import Outbox
 from store.runs import RunStore
 
 
@@ -52,16 +52,45 @@ class ScriptedAction:
 
 @dataclass
 class Engine:
-    repo: JobRepository
-    service: JobService
-    clock: FakeClock
-    claims: ClaimStore
-    runs: RunStore
-    runner: Runner
-    poller: Poller
+    """One node's engine, built by the composition root, and helpers to create and read its jobs."""
+
+    app: App
     agent: ScriptedAction
     owner: str = "alice"
-    finished: list[Job] = field(default_factory=list)
+
+    @property
+    def parts(self) -> EngineParts:
+        assert self.app.engine is not None
+        return self.app.engine
+
+    @property
+    def repo(self) -> JobRepository:
+        return self.app.repo
+
+    @property
+    def service(self) -> JobService:
+        return self.app.service
+
+    @property
+    def clock(self) -> FakeClock:
+        assert isinstance(self.app.clock, FakeClock)
+        return self.app.clock
+
+    @property
+    def claims(self) -> ClaimStore:
+        return self.parts.claims
+
+    @property
+    def runs(self) -> RunStore:
+        return self.parts.runs
+
+    @property
+    def runner(self) -> Runner:
+        return self.parts.runner
+
+    @property
+    def poller(self) -> Poller:
+        return self.parts.poller
 
     def create(self, **fields: Any) -> Job:
         data = {"title": "Water the plants", "instructions": "Water the plants on the balcony", **fields}
@@ -78,28 +107,21 @@ class Engine:
         return [run.outcome for run in self.run_rows(job_id)]
 
 
+# The engine's tests create many jobs in one frozen minute; tests/scheduler/jobs/test_quotas.py covers quotas.
+NO_QUOTAS: dict[str, Any] = {"max_active_jobs": 0, "max_creates_per_minute": 0, "max_daily_spend_usd": 0}
+# Retries wait exactly half their backoff range; job timeouts are a hundredth, so a test never waits them out.
+TUNING = EngineTuning(retry=RetryPolicy(random=lambda: 0.5), timeout_scale=0.01, recover_every_s=0)
+
+
 def make_engine(repo: JobRepository, clock: FakeClock, *, worker: str = "node-a", max_runs: int = 8,
-                lease_s: float = 30.0, agent: ScriptedAction | None = None,
-                service: JobService | None = None, outbox: Outbox | None = None) -> Engine:
-    service = service or JobService(repo, clock)
-    claims, runs = ClaimStore(repo, outbox=outbox), RunStore(repo, outbox=outbox)
+                lease_s: int = 30, agent: ScriptedAction | None = None) -> Engine:
+    """A node on `repo` (several may share one database), driven by poller.tick(now); its own service."""
     agent = agent or ScriptedAction()
-    finished: list[Job] = []
-    runner = Runner(claims=claims, runs=runs, clock=clock, worker=worker, actions=default_actions(agent),
-                    retry=RetryPolicy(random=lambda: 0.5), lease_s=lease_s, timeout_scale=0.01,
-                    on_finished=finished.append)
-    config = EngineConfig(worker=worker, max_concurrent_runs=max_runs, lease_s=lease_s, recover_every_s=0)
-    poller = Poller(repo=repo, claims=claims, runs=runs, runner=runner, clock=clock, config=config)
-    service.add_listener(_cancel_watch(runner))
-    return Engine(repo, service, clock, claims, runs, runner, poller, agent, finished=finished)
-
-
-def _cancel_watch(runner: Runner) -> Callable[[Job], None]:
-    def on_change(job: Job) -> None:
-        if job.status == JobStatus.CANCELLED:
-            runner.stop_run(job.id, "cancelled by its owner")
-
-    return on_change
+    settings = Settings(database_url=repo.engine.url.render_as_string(hide_password=False), node_id=worker,
+                        max_concurrent_runs=max_runs, lease_seconds=lease_s, **NO_QUOTAS)
+    app = build_app(settings, clock, engine=EngineMode.MANUAL, actions={"agent": agent}, tuning=TUNING,
+                    search=False, repo=repo)
+    return Engine(app, agent)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from scheduler.engine.actions import ActionResult
-from store.outbox import DeliveryStore, OutboxWriter
+from store.outbox import DeliveryStore
 from tests.scheduler.engine.conftest import Engine, make_engine
 from tests.support.damage import DUE_JOB_DAMAGE, Damage, damage
 
@@ -74,7 +74,7 @@ async def test_claim_a_damaged_due_job_fails_alone_and_the_others_run_in_the_sam
 
 
 async def test_claim_the_owner_of_a_damaged_job_is_told_in_the_inbox(repo, clock) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(repo, clock, outbox=OutboxWriter())
+    engine = make_engine(repo, clock)  # its app writes into an outbox
     damaged = engine.create(title="Damaged", action="notify", interval_seconds=60, chat_id="c1").id
     damage(repo.engine, "jobs", damaged, {"start_at": "'0001-01-01 00:00:00'"})
     engine.clock.advance(seconds=61)

@@ -10,18 +10,15 @@ from pathlib import Path
 import anyio
 import pytest
 
-from scheduler.clock import SystemClock
+from jobs_mcp.app import build_app
+from jobs_mcp.config import Settings
+from jobs_mcp.engine_wiring import EngineMode, EngineTuning
 from scheduler.engine.actions import ActionResult, RunContext
 from scheduler.engine.loop import EngineLoop
-from scheduler.engine.poller import EngineConfig, Poller
-from scheduler.engine.runner import Runner, default_actions
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
-from store.claims import ClaimStore
-from store.engine import ensure_schema, make_engine
 from store.models import Job
-from store.repository import JobRepository
-from store.runs import RunStore
+from tests.scheduler.engine.conftest import NO_QUOTAS
 
 
 class Hang:
@@ -36,17 +33,12 @@ class Hang:
 
 @pytest.fixture
 async def loop_parts(tmp_path: Path) -> AsyncIterator[tuple[EngineLoop, JobService, asyncio.Queue[Job]]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
-    ensure_schema(engine)
-    repo, clock = JobRepository(engine), SystemClock()
-    service = JobService(repo, clock)
-    claims, runs = ClaimStore(repo), RunStore(repo)
-    runner = Runner(claims=claims, runs=runs, clock=clock, worker="loop-node", actions=default_actions(Hang()))
     # A safety interval far beyond the test's bound: only a wake-up can make runs happen in time.
-    config = EngineConfig(worker="loop-node", safety_interval_s=600, shutdown_grace_s=0.1)
-    poller = Poller(repo=repo, claims=claims, runs=runs, runner=runner, clock=clock, config=config)
-    loop = EngineLoop(poller)
-    service.add_listener(loop.on_job_change)
+    app = build_app(Settings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}", node_id="loop-node", **NO_QUOTAS),
+                    engine=EngineMode.LOOP, actions={"agent": Hang()}, search=False,
+                    tuning=EngineTuning(safety_interval_s=600, shutdown_grace_s=0.1))
+    assert app.engine is not None and app.engine.loop is not None
+    loop, runner = app.engine.loop, app.engine.runner
     finished: asyncio.Queue[Job] = asyncio.Queue()
     on_finished = runner.on_finished
 
@@ -57,10 +49,9 @@ async def loop_parts(tmp_path: Path) -> AsyncIterator[tuple[EngineLoop, JobServi
             finished.put_nowait(job)
 
     runner.on_finished = record
-    await loop.start()
-    yield loop, service, finished
-    await loop.stop()
-    engine.dispose()
+    async with app.running():
+        yield loop, app.service, finished
+    app.close()
 
 
 async def test_the_loop_wakes_at_the_fire_of_a_new_job(loop_parts) -> None:  # type: ignore[no-untyped-def]

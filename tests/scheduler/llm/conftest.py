@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
+from jobs_mcp.app import App, build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.server import JobsServer, build_server, build_state
-from jobs_mcp.state import AppState
+from jobs_mcp.server import JobsServer, build_server
 from scheduler.clock import FakeClock
 from scheduler.engine.actions import RunContext
 from scheduler.llm.client import LLM, LLMConfig
@@ -45,15 +45,15 @@ def context_for(job: Job, now: datetime, *, run_number: int = 1, **extra: object
 
 
 @pytest.fixture
-def llm_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[AppState]:
+def llm_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[App]:
     settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
                         anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
                         model="claude-sonnet-4-6", judge_model="claude-haiku-4-5")
-    state = build_state(settings, clock)
+    state = build_app(settings, clock)
     yield state
-    state.engine.dispose()
+    state.close()
 
 
 @pytest.fixture
-def llm_server(llm_state: AppState) -> JobsServer:
+def llm_server(llm_state: App) -> JobsServer:
     return build_server(llm_state)

@@ -6,9 +6,9 @@ from typing import Any
 
 from mcp import Client
 
+from jobs_mcp.app import App, build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.server import JobsServer, build_server, build_state
-from jobs_mcp.state import AppState
+from jobs_mcp.server import JobsServer, build_server
 from scheduler.clock import FakeClock
 from scheduler.jobs.job_input import JobInput
 from store.models import Job
@@ -16,7 +16,7 @@ from tests.jobs_mcp.test_tools_http import data, error
 from tests.support.fake_anthropic import FakeMessagesAPI, observation
 
 
-def ongoing(state: AppState, title: str, end_condition: str, chat_id: str = "chat-1", owner: str = "local") -> Job:
+def ongoing(state: App, title: str, end_condition: str, chat_id: str = "chat-1", owner: str = "local") -> Job:
     data = JobInput(title=title, instructions=f"Ask about: {title}", job_type="ONGOING", interval_days=1,
                     end_condition=end_condition, chat_id=chat_id)
     return state.service.create(owner, data).job
@@ -28,7 +28,7 @@ async def observe(server: JobsServer, message: str, chat_id: str = "chat-1") -> 
 
 
 async def test_a_goal_reported_in_chat_completes_its_ongoing_job(
-        llm_state: AppState, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
+        llm_state: App, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
     flight = ongoing(llm_state, "Flight to Lisbon", "a flight to Lisbon is booked")
     ongoing(llm_state, "Gym habit", "I went to the gym three times in one week")  # unrelated: not asked about
     ongoing(llm_state, "Lisbon hotel", "a hotel in Lisbon is booked", chat_id="other-chat")  # another chat
@@ -47,7 +47,7 @@ async def test_a_goal_reported_in_chat_completes_its_ongoing_job(
 
 
 async def test_a_goal_not_met_or_an_answer_about_another_job_changes_nothing(
-        llm_state: AppState, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
+        llm_state: App, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
     flight = ongoing(llm_state, "Flight to Lisbon", "a flight to Lisbon is booked")
     fake_api.add(observation(flight.id, False, "only planned"))
     result = data(await observe(llm_server, "I will book the flight to Lisbon tomorrow"))
@@ -64,15 +64,15 @@ async def test_observe_refuses_an_empty_message(llm_server: JobsServer) -> None:
 
 
 async def test_observe_without_an_llm_says_so(sqlite_url: str, clock: FakeClock) -> None:
-    state = build_state(Settings(database_url=sqlite_url), clock)
+    state = build_app(Settings(database_url=sqlite_url), clock)
     ongoing(state, "Flight", "a flight is booked")
     result = data(await observe(build_server(state), "I booked it"))
-    state.engine.dispose()
+    state.close()
     assert result["completed"] == [] and result["note"] == "no LLM configured (set ANTHROPIC_API_KEY)"
 
 
 async def test_job_create_takes_max_cost_and_runs_show_the_total(
-        llm_state: AppState, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
+        llm_state: App, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
     async with Client(llm_server) as client:
         created = data(await client.call_tool("job_create", {"title": "t", "instructions": "i",
                                                              "max_cost_usd": 0.25}))
@@ -87,7 +87,7 @@ async def test_job_create_takes_max_cost_and_runs_show_the_total(
 
 
 async def test_one_judge_call_per_candidate_at_most(
-        llm_state: AppState, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
+        llm_state: App, llm_server: JobsServer, fake_api: FakeMessagesAPI) -> None:
     jobs = [ongoing(llm_state, f"Lisbon task {i}", f"the Lisbon booking number {i} is done") for i in range(3)]
     fake_api.add(*(observation(j.id, False) for j in reversed(jobs)))  # newest first
     result = data(await observe(llm_server, "Lisbon booking is done"))

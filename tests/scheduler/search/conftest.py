@@ -2,18 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from jobs_mcp.search_setup import shared_model
+from jobs_mcp.search_setup import build_search, shared_model
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
-from scheduler.search.embedder import Embedder
-from scheduler.search.encoder import DIMENSIONS
 from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
-from scheduler.search.vectors import VectorIndex
-from store.embeddings import EmbeddingStore
 from store.models import Job
 from store.repository import JobRepository
-from store.search_keyword import KeywordSearch
 
 # A small fixed set: near-duplicates, identifiers, and jobs a paraphrase must tell apart.
 ALICE_JOBS = [
@@ -42,9 +37,7 @@ def model() -> ModelHandle:
 
 @pytest.fixture
 def search(repo: JobRepository, service: JobService, model: ModelHandle) -> SearchService:
-    embedder = Embedder(EmbeddingStore(repo.engine), model, VectorIndex(DIMENSIONS))
-    service.add_listener(embedder.notify)
-    return SearchService(repo, KeywordSearch(repo.engine), embedder)
+    return build_search(repo.engine, repo, service, model)
 
 
 def create(service: JobService, owner: str, title: str, instructions: str) -> Job:
