@@ -41,3 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/concurrent_clients.py
 	$(BIN)/python bench/sessions.py
+	$(BIN)/python bench/phrase_coverage.py

@@ -23,6 +23,7 @@ _LEADING = re.compile(
     r"^(?:"
     r"(?:hey|hi|hello|ok|okay|so|yo|um|uh|oh|also|and|then|hmm|right|alright|btw)\b"
     r"|(?:please|pls|plz|kindly|pretty\s+please)\b"
+    r"|(?:just\s+)?once\b(?!\s+(?:a|per|every|each|daily|weekly|monthly|yearly)\b)"
     r"|(?:can|could|would|will|wud|cud|cn)\s+(?:you|u|ya)\b"
     r"|(?:i\s+)?(?:want|wanna|need|would\s+like|id\s+like|d\s+like)\s+(?:you\s+)?(?:to\s+)?(?:be\s+reminded\b)?"
     r"|(?:dont|do\s+not)\s+(?:let\s+me\s+)?forget\b"

@@ -76,6 +76,7 @@ class _Parts:
     nth: str | None = None  # cron day-of-week for 'second Tuesday' (2#2) or 'last Friday' (L5)
     week_step: int | None = None
     per_day: str | None = None
+    per_week: str | None = None
     interval: tuple[int, str] | None = None  # (count, unit)
     on_the_hour: bool = False
     date: DateParts | None = None
@@ -92,6 +93,8 @@ def read_recurring(rest: str, ctx: Ctx) -> ScheduleSpec:
         refuse("a time range goes with 'every N minutes' or 'every N hours'")
     if parts.per_day is not None:
         return _per_day(parts, ctx)
+    if parts.per_week is not None:
+        return _per_week(parts, ctx)
     if parts.calendar in ("month", "quarter") or parts.month_days or parts.nth or parts.last_day:
         return _calendar(parts, ctx)
     if parts.calendar == "year" or parts.date is not None:
@@ -147,6 +150,8 @@ def _parts(rest: str) -> _Parts:
         _taker(r"\bon\s+the\s+hour\b", lambda m: setattr(parts, "on_the_hour", True)),
         _taker(r"\b(?P<count>twice|thrice|once|\d+\s+times)\s+(?:a|per|every)\s+day\b|\b(?P<daily>twice)\s+daily\b",
                lambda m: setattr(parts, "per_day", m["count"] or m["daily"])),
+        _taker(r"\b(?P<count>twice|thrice|once|\d+\s+times)\s+(?:a|per|every)\s+week\b",
+               lambda m: setattr(parts, "per_week", m["count"])),
     ]
     for take in takers:
         rest = take(rest)
@@ -177,7 +182,7 @@ def _parts(rest: str) -> _Parts:
 _INTERVAL_WORDS = {
     "hourly": "hour", "daily": "day", "weekly": "week", "fortnightly": "fortnight", "biweekly": "fortnight",
 }  # fmt: skip
-_JOINING_WORDS = frozenset({"on", "at", "the", "of", "and", "in", "during", "every", "from", "starting", "a"})
+_JOINING_WORDS = frozenset({"on", "at", "the", "of", "and", "in", "during", "every", "from", "starting", "a", "once"})
 _DAY_ITEM_RE = re.compile(DAY_ITEM)
 
 
@@ -265,6 +270,19 @@ def _per_day(parts: _Parts, ctx: Ctx) -> ScheduleSpec:
     if len(set(ctx.times.all())) != count:
         refuse(f"'{wanted} a day' needs {count} distinct times, e.g. 'twice a day at 9 and 21'")
     return _scheduled(ctx, parts)
+
+
+def _per_week(parts: _Parts, ctx: Ctx) -> ScheduleSpec:
+    """'twice a week on Monday and Thursday': as many weekdays as times; 'once a week' alone is every 7 days."""
+    wanted = parts.per_week or ""
+    count = TIMES_A_DAY.get(wanted) or number(wanted.split()[0])
+    if count == 1 and parts.days is None:
+        parts.interval = (1, "week")
+        return _interval(parts, ctx)
+    if parts.days is None or len(parts.days) != count:
+        refuse(f"'{wanted} a week' needs {count} weekday{'s' if count > 1 else ''}, "
+               "e.g. 'twice a week on Monday and Thursday'")
+    return _weekly(parts, ctx)
 
 
 def _calendar(parts: _Parts, ctx: Ctx) -> ScheduleSpec:

@@ -15,6 +15,7 @@ ROWS = [
     Row("can you remind us every Monday at 10am please", SCH, "cron 0 10 * * 1",
         ["2027-06-14T10:00:00+02:00", "2027-06-21T10:00:00+02:00"]),
     Row("i'd like a reminder in 40 minutes", ONE, "", ["2027-06-09T15:00:05+02:00"]),
+    Row("just once, on Friday at noon", ONE, "", ["2027-06-11T12:00:00+02:00"]),
     Row("Notify me every 2 hours.", REC, "seconds 7200", ["2027-06-09T16:20:05+02:00", "2027-06-09T18:20:05+02:00"]),
     # the task around the schedule goes too
     Row("remind me to call Anna on Friday at 3pm", ONE, "", ["2027-06-11T15:00:00+02:00"]),

@@ -122,10 +122,17 @@ CALENDAR_RULES_AT_NINE = [
     Row("on the last day of every month", SCH, "cron 0 9 L * *", ["2027-06-30T09:00:00+02:00"]),
 ]
 
+TIMES_A_WEEK = [
+    Row("twice a week on Tuesday and Friday at 7", SCH, "cron 0 7 * * 2,5", ["2027-06-11T07:00:00+02:00"]),
+    Row("once a week on Sunday", SCH, "cron 0 9 * * 0", ["2027-06-13T09:00:00+02:00"]),
+    Row("once a week", REC, "days 7", ["2027-06-16T14:20:05+02:00"]),
+    Row("once a month on the 15th at 10", SCH, "cron 0 10 15 * *", ["2027-06-15T10:00:00+02:00"]),
+]
+
 TABLES = {
     "several days and times": SEVERAL_DAYS_AND_TIMES, "hour ranges": HOUR_RANGES, "quarters": QUARTERS,
     "days of the month": DAYS_OF_THE_MONTH, "every other week": EVERY_OTHER_WEEK,
-    "calendar rules at nine": CALENDAR_RULES_AT_NINE,
+    "calendar rules at nine": CALENDAR_RULES_AT_NINE, "times a week": TIMES_A_WEEK,
 }
 ALL = [pytest.param(row, id=f"{name}: {row_id(row)}") for name, rows in TABLES.items() for row in rows]
 
@@ -164,6 +171,7 @@ def test_summaries_say_the_rule(phrase: str, summary: str) -> None:
     ("every 90 seconds from 9 to 10", "a rule on the clock takes a step of whole minutes"),
     ("every 0 minutes from 9 to 10", "the interval must be greater than zero"),
     ("every 2 weeks on Tuesday at 9 and 17", "this schedule takes a single time of day"),
+    ("twice a week at 9", "'twice a week' needs 2 weekdays"),
 ])
 def test_unusable_rules_are_refused(phrase: str, reason: str) -> None:
     assert refusal(phrase).startswith(reason)
