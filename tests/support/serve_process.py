@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,12 +37,14 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float 
 
 @contextmanager
 def running_server(
-    database_url: str, log_path: Path, **extra_env: str
+    database_url: str, log_path: Path, *, command: Sequence[str] = (JOBS_MCP, "serve"), cwd: Path | None = None,
+    **extra_env: str,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A `jobs-mcp serve` process on a free port; yields (MCP URL, process) and stops it afterwards."""
+    """A `jobs-mcp serve` process (or `command`) on a free port; yields (MCP URL, process) and stops it
+    afterwards."""
     port = free_port()
     with open(log_path, "ab") as log:
-        process = subprocess.Popen([JOBS_MCP, "serve"], env=server_env(database_url, port, **extra_env),
+        process = subprocess.Popen(list(command), env=server_env(database_url, port, **extra_env), cwd=cwd,
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, process)

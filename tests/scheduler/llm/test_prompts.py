@@ -41,7 +41,7 @@ def sample_values() -> dict[str, dict[str, object]]:
 def test_every_prompt_file_renders_with_its_variables() -> None:
     samples = sample_values()
     names = prompt_names()
-    assert set(names) == set(samples), "every file in prompts/ needs its variables in sample_values()"
+    assert set(names) == set(samples), "every file in scheduler/llm/prompts/ needs its variables in sample_values()"
     for name in names:
         assert variables_of(name) == set(samples[name]), name
         text = render(name, **samples[name])

@@ -1,4 +1,4 @@
-"""Plain words the grammar cannot read go to the LLM (prompts/schedule.md) when one is configured;
+"""Plain words the grammar cannot read go to the LLM (scheduler/llm/prompts/schedule.md) when one is configured;
 its reading is validated like explicit fields, and without an LLM the error stands."""
 
 from __future__ import annotations

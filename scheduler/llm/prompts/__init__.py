@@ -1,18 +1,21 @@
-"""Prompts are files in `prompts/`, loaded by name and rendered with a strict variable check.
+"""The prompt templates (the `*.md` files of this package), loaded by name and rendered with a strict
+variable check.
 
-Templates use `string.Template` syntax (`$name` / `${name}`; `$$` for a dollar
-sign). Rendering with a missing variable, or with a variable the template does
-not use, is a `PromptError`: a renamed placeholder fails loudly in tests
-instead of reaching the model as literal `$text`.
+They ship in the wheel as package data and are read through importlib.resources, so an installed
+server finds them wherever it lives. Templates use `string.Template` syntax (`$name` / `${name}`;
+`$$` for a dollar sign). Rendering with a missing variable, or with a variable the template does
+not use, is a `PromptError`: a renamed placeholder fails loudly in tests instead of reaching the
+model as literal `$text`.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from string import Template
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPTS_DIR: Traversable = resources.files(__name__)
 
 
 class PromptError(Exception):
@@ -20,7 +23,7 @@ class PromptError(Exception):
 
 
 @lru_cache(maxsize=32)
-def load_template(name: str, directory: Path = PROMPTS_DIR) -> Template:
+def load_template(name: str, directory: Traversable = PROMPTS_DIR) -> Template:
     path = directory / f"{name}.md"
     try:
         text = path.read_text(encoding="utf-8")
@@ -32,16 +35,16 @@ def load_template(name: str, directory: Path = PROMPTS_DIR) -> Template:
     return template
 
 
-def variables_of(name: str, directory: Path = PROMPTS_DIR) -> frozenset[str]:
+def variables_of(name: str, directory: Traversable = PROMPTS_DIR) -> frozenset[str]:
     """The variables prompt `name` needs, exactly."""
     return frozenset(load_template(name, directory).get_identifiers())
 
 
-def prompt_names(directory: Path = PROMPTS_DIR) -> list[str]:
-    return sorted(path.stem for path in directory.glob("*.md"))
+def prompt_names(directory: Traversable = PROMPTS_DIR) -> list[str]:
+    return sorted(entry.name.removesuffix(".md") for entry in directory.iterdir() if entry.name.endswith(".md"))
 
 
-def render(name: str, directory: Path = PROMPTS_DIR, **values: object) -> str:
+def render(name: str, directory: Traversable = PROMPTS_DIR, **values: object) -> str:
     """Prompt `name` with every variable filled from `values` (all needed, none extra)."""
     needed = variables_of(name, directory)
     missing, extra = needed - values.keys(), values.keys() - needed
