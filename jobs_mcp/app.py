@@ -34,9 +34,10 @@ from scheduler.jobs.validation import Limits
 from scheduler.llm.client import LLM
 from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
-from store.engine import ensure_schema, make_engine
+from store.engine import make_engine
 from store.outbox import DeliveryStore, OutboxWriter
 from store.repository import JobRepository
+from store.schema import ensure_schema
 
 
 class Component(Protocol):

@@ -87,6 +87,8 @@ def serve(transport: str, **flags: str | None) -> None:
         settings = load_settings(environ)
         logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        if settings.log_level.upper() != "DEBUG":  # alembic's per-start chatter; store.schema logs what it did
+            logging.getLogger("alembic").setLevel(logging.WARNING)
         with _database_errors():
             check_database(settings.database_url)
             from jobs_mcp.runtime import run_server  # after the checks: its imports take seconds

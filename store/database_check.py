@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 from store.engine import make_engine, normalize_url
 from store.errors import DatabaseUnusable
-from store.schema_additions import ADDED_COLUMNS
+from store.schema import PRE_MIGRATION_MAY_LACK
 from store.unavailable import READ_ONLY, unavailable_cause
 
 SUPPORTED = "sqlite:///path/to/jobs.db or postgresql://user@host:5432/dbname"
@@ -139,12 +139,14 @@ def _check_tables(engine: Engine, where: str) -> None:
     """A table with one of our names that lacks our columns belongs to another program: refuse to touch it."""
     inspector = inspect(engine)
     existing = set(inspector.get_table_names())
-    added = {(table, column) for table, column, _ in ADDED_COLUMNS}
+    if "alembic_version" in existing:
+        return  # migrated by jobs-mcp: its revisions bring the tables up to date
     for name, table in SQLModel.metadata.tables.items():
         if name not in existing:
             continue
         have = {column["name"] for column in inspector.get_columns(name)}
-        missing = sorted(c.name for c in table.columns if c.name not in have and (name, c.name) not in added)
+        missing = sorted(c.name for c in table.columns
+                         if c.name not in have and (name, c.name) not in PRE_MIGRATION_MAY_LACK)
         if missing:
             shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
             raise DatabaseUnusable(f"{where} has a table {name!r} that jobs-mcp did not make (it lacks {shown}); "

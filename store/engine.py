@@ -15,11 +15,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import SQLModel
-
-from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from store.schema_additions import add_missing_columns
-from store.search_keyword import ensure_keyword_index
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Kept open: as many as anyio's worker threads (40 by default), which run every store call. With
@@ -95,13 +90,3 @@ def _json_loads(text: str) -> Any:
         return {}
     return json.loads(text)
 
-
-def ensure_schema(engine: Engine) -> None:
-    """Create missing tables. Idempotent; run at every start.
-
-    Additive changes land here; a change to an existing column gets an Alembic
-    revision (see README, "Schema and migrations").
-    """
-    SQLModel.metadata.create_all(engine)
-    add_missing_columns(engine)  # columns newer than an existing database file
-    ensure_keyword_index(engine)

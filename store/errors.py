@@ -99,6 +99,17 @@ class DatabaseUnusable(JobsError):
     code = "unavailable"
 
 
+class SchemaTooNew(DatabaseUnusable):
+    """The database is at a schema revision this release does not know: a newer release migrated it."""
+
+    def __init__(self, revision: str, head: str) -> None:
+        self.revision = revision
+        self.head = head
+        super().__init__(f"the database is at schema revision {revision!r}, which this jobs-mcp does not know "
+                         f"(its newest is {head!r}): a newer release migrated it; run that release, or give "
+                         "another database")
+
+
 def _short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -9,8 +9,9 @@ import pytest
 from scheduler.clock import FakeClock
 from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
-from store.engine import ensure_schema, make_engine
+from store.engine import make_engine
 from store.repository import JobRepository
+from store.schema import ensure_schema
 from tests.support.databases import fresh_postgres_database
 
 START = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from store.engine import ensure_schema, make_engine
+from store.engine import make_engine
 from store.repository import JobRepository
+from store.schema import ensure_schema
 from tests.jobs_mcp.conftest import http_client
 from tests.support.databases import fresh_postgres_database
 from tests.support.nodes import insert_reminders, rows, running_nodes, scalar, spread, start_node, wait_until

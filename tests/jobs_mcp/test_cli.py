@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from store.engine import ensure_schema, make_engine
+from store.engine import make_engine
+from store.schema import ensure_schema, head
 from tests.support.databases import PG_ADMIN_DSN, require_postgres
 from tests.support.http import free_port
 from tests.support.serve_process import JOBS_MCP, server_env
@@ -99,6 +100,17 @@ def test_a_foreign_jobs_table_is_left_alone(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:  # not altered, and nothing added beside it
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["jobs"]
         assert [r[1] for r in conn.execute("PRAGMA table_info(jobs)")] == ["id", "name"]
+
+
+def test_a_database_a_newer_release_migrated_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = jobs_database(tmp_path / "jobs.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    assert refused_database(tmp_path, f"sqlite:///{path}") == (
+        f"the database is at schema revision '9999_from_the_future', which this jobs-mcp does not know (its newest "
+        f"is {head()!r}): a newer release migrated it; run that release, or give another database")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999_from_the_future",)]
 
 
 def test_a_directory_is_not_a_database_file(tmp_path: Path) -> None:

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, text, update
 
-from store.engine import ensure_schema, make_engine
+from store.engine import make_engine
 from store.enums import JobStatus
 from store.ids import new_job_id
 from store.models import Job
 from store.repository import JobRepository
 from store.run_types import JOBS
+from store.schema import ensure_schema
 from store.search_keyword import KeywordSearch, ensure_keyword_index
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

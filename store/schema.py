@@ -1,0 +1,148 @@
+"""The database schema: alembic revisions (store/migrations/versions/), applied at every start.
+
+`ensure_schema(engine)` brings a database to the newest revision the code knows, in one
+transaction and one node at a time. An empty database is made by the revisions; a database made
+before migrations existed (tables, no `alembic_version`) is adopted by the baseline revision,
+which keeps what is there and adds what is missing; a database at a revision the code does not
+know (a newer release migrated it) is refused with `SchemaTooNew` and left alone. The keyword
+index (store/sql/) is laid over the tables afterwards; it is not part of the revisions.
+`upgrade(url)` and `current(url)` are what a command line needs. How to add a revision:
+docs/migrations.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+from sqlmodel import SQLModel
+
+from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.engine import make_engine
+from store.errors import SchemaTooNew
+from store.search_keyword import ensure_keyword_index
+
+MIGRATIONS = Path(str(resources.files("store") / "migrations"))
+BASELINE = "0001"  # the schema of the first release with migrations
+# Columns of the models that a database made before migrations may lack, so that
+# store/database_check.py does not take its tables for another program's: the one
+# store/schema_additions.py added by hand, and every column a revision after the baseline adds to
+# an existing table (tests/store/test_schema.py checks this against the baseline).
+PRE_MIGRATION_MAY_LACK: frozenset[tuple[str, str]] = frozenset({("jobs", "max_cost_usd")})
+# What the keyword index adds beside the tables (store/sql/*.sql): not the revisions' business.
+_KEYWORD_INDEX = {"table": "jobs_fts", "column": "search_tsv", "index": "ix_jobs_search_tsv"}
+_PG_MIGRATION_LOCK = 2093004  # pg_advisory_xact_lock key: one node migrates, the others wait
+
+log = logging.getLogger(__name__)
+
+
+def alembic_config(version_locations: tuple[str, ...] = ()) -> Config:
+    """The shipped revisions, plus extra revision folders (tests add one)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", ":".join((str(MIGRATIONS / "versions"), *version_locations)))
+    return config
+
+
+@cache
+def _script(version_locations: tuple[str, ...] = ()) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(version_locations))
+
+
+def head(version_locations: tuple[str, ...] = ()) -> str:
+    """The newest revision the code knows."""
+    newest = _script(version_locations).get_current_head()
+    if newest is None:
+        raise RuntimeError(f"no revision in {MIGRATIONS / 'versions'}")
+    return newest
+
+
+def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+    """Autogenerate's filter: the keyword index's own objects are left out."""
+    keyword_object = _KEYWORD_INDEX.get(type_)
+    return keyword_object is None or not (name or "").startswith(keyword_object)
+
+
+def configure_context(context: Any, connection: Connection) -> None:
+    """env.py's one `context.configure` call, at start and for the alembic command line."""
+    context.configure(connection=connection, target_metadata=SQLModel.metadata, include_object=include_object,
+                      render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by rebuilding
+                      compare_type=True)
+
+
+def ensure_schema(engine: Engine, *, version_locations: tuple[str, ...] = ()) -> str:
+    """Bring the database to the newest revision and lay the keyword index; returns the revision.
+    Idempotent; run at every start. Raises SchemaTooNew for a database of a newer release."""
+    newest = head(version_locations)
+    with _migration_transaction(engine) as conn:
+        revisions = MigrationContext.configure(conn).get_current_heads()
+        known = {script.revision for script in _script(version_locations).walk_revisions()}
+        unknown = [revision for revision in revisions if revision not in known]
+        if unknown:
+            raise SchemaTooNew(unknown[0], newest)
+        if revisions != (newest,):
+            config = alembic_config(version_locations)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            log.info("database schema migrated from revision %s to %s", revisions[0] if revisions else "none",
+                     newest)
+    ensure_keyword_index(engine)
+    return newest
+
+
+@contextmanager
+def _migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for the whole upgrade, one node at a time.
+
+    PostgreSQL: an advisory lock makes a second node wait, then find nothing to do. SQLite: the
+    engine's BEGIN IMMEDIATE holds the single writer slot; foreign keys are off meanwhile, as SQLite
+    asks for a table rebuild, and checked before the commit.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            yield conn
+        return
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection  # the PRAGMA has no effect inside a transaction
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(f"a migration left a row of {broken[0]} without its {broken[2]} row")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def current(url: str) -> str | None:
+    """The database's revision (None: never migrated)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            revisions = MigrationContext.configure(conn).get_current_heads()
+        return revisions[0] if revisions else None
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str) -> str:
+    """Migrate the database at `url` to the newest revision; returns it."""
+    engine = make_engine(url)
+    try:
+        return ensure_schema(engine)
+    finally:
+        engine.dispose()

@@ -1,0 +1,179 @@
+"""Migrations: a fresh database, a database of the release before migrations, an upgrade from the
+baseline, and a database of a newer release, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import SQLModel
+
+from store.engine import make_engine
+from store.errors import SchemaTooNew
+from store.schema import (
+    BASELINE,
+    PRE_MIGRATION_MAY_LACK,
+    alembic_config,
+    current,
+    ensure_schema,
+    head,
+    include_object,
+    upgrade,
+)
+from store.search_keyword import KeywordSearch, ensure_keyword_index
+
+# A revision as a developer would add one (docs/migrations.md), kept out of the shipped folder.
+# On SQLite it rebuilds the jobs table (what any change of a column's type or constraint does there).
+NEXT_REVISION = '''
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0900_test_note"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table("jobs", recreate="always") as batch:
+            batch.add_column(sa.Column("note", sa.Text(), nullable=True))
+    else:
+        op.add_column("jobs", sa.Column("note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("note")
+'''
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def drift(engine: Engine) -> list[object]:
+    """What differs between the tables as the revisions made them and the models."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": include_object, "compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
+def insert_job(engine: Engine, job_id: str, title: str) -> None:
+    """A job row as every release wrote it (only the columns all of them have)."""
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO jobs (id, owner, title, instructions, job_type, action, timezone, misfire_grace_seconds,"
+            " status, depends_on, run_count, attempt, max_attempts, timeout_seconds, state, guidance, version,"
+            " created_at, updated_at) VALUES (:id, 'alice', :title, 'keep it', 'ONE_OFF', 'notify', 'UTC', 3600,"
+            " 'ACTIVE', '[]', 0, 0, 3, 300, '{}', '[]', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+            {"id": job_id, "title": title})
+
+
+def found(engine: Engine, words: str) -> list[str]:
+    return [hit.job_id for hit in KeywordSearch(engine).search("alice", words)]
+
+
+def test_a_fresh_database_is_made_by_the_revisions_and_matches_the_models(engine: Engine) -> None:
+    assert ensure_schema(engine) == head()
+    assert drift(engine) == []
+    insert_job(engine, "job_fresh", "Chase invoice INV-2093")
+    assert found(engine, "INV-2093") == ["job_fresh"]
+    assert ensure_schema(engine) == head()  # at every start: nothing to do
+
+
+@pytest.mark.parametrize("had_max_cost", [False, True])
+def test_a_database_of_the_release_before_migrations_is_completed_and_stamped(
+        engine: Engine, had_max_cost: bool) -> None:
+    SQLModel.metadata.create_all(engine)  # what that release's start did
+    ensure_keyword_index(engine)
+    if not had_max_cost:  # a database older than the column schema_additions added
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE jobs DROP COLUMN max_cost_usd"))
+    insert_job(engine, "job_old", "Water the plants")
+    assert "alembic_version" not in inspect(engine).get_table_names()
+
+    assert ensure_schema(engine) == head()
+    assert drift(engine) == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT title, max_cost_usd FROM jobs")).all() == [("Water the plants", None)]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head()
+    assert found(engine, "plants") == ["job_old"]
+
+
+def test_an_upgrade_from_the_baseline_keeps_rows_and_the_keyword_index(engine: Engine, tmp_path: Path) -> None:
+    ensure_schema(engine)
+    insert_job(engine, "job_before", "Renew the passport")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO job_runs (id, job_id, owner, attempt, outcome, tokens_in, tokens_out,"
+                          " cache_read_tokens, cache_write_tokens, cost_usd, trace) VALUES ('run_1', 'job_before',"
+                          " 'alice', 1, 'succeeded', 0, 0, 0, 0, 0.5, '[]')"))
+    (tmp_path / "0900_test_note.py").write_text(NEXT_REVISION.format(down=head()))
+    extra = (str(tmp_path),)
+
+    assert ensure_schema(engine, version_locations=extra) == "0900_test_note"
+    assert "note" in {c["name"] for c in inspect(engine).get_columns("jobs")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, note FROM jobs")).all() == [("job_before", None)]
+        assert conn.execute(text("SELECT job_id, cost_usd FROM job_runs")).all() == [("job_before", 0.5)]
+    insert_job(engine, "job_after", "Renew the car insurance")  # the index's triggers survived the rebuild
+    assert sorted(found(engine, "renew")) == ["job_after", "job_before"]
+
+
+def test_a_database_of_a_newer_release_is_refused_and_left_alone(engine: Engine) -> None:
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(SchemaTooNew) as refused:
+        ensure_schema(engine)
+    assert refused.value.revision == "9999_from_the_future" and refused.value.head == head()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999_from_the_future"
+
+
+def test_nodes_starting_together_migrate_once(db_url: str) -> None:
+    errors: list[BaseException] = []
+    engines = [make_engine(db_url) for _ in range(3)]
+
+    def start(engine: Engine) -> None:
+        try:
+            ensure_schema(engine)
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for engine in engines:
+        engine.dispose()
+    assert errors == [] and current(db_url) == head()
+
+
+def test_upgrade_and_current_by_url(db_url: str) -> None:
+    assert current(db_url) is None
+    assert upgrade(db_url) == head() == current(db_url)
+
+
+def test_columns_a_database_from_before_migrations_may_lack_are_listed(engine: Engine) -> None:
+    """store/database_check.py tells our older tables from another program's by PRE_MIGRATION_MAY_LACK: every
+    column of the models that the baseline does not create must be listed there."""
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, BASELINE)
+    inspector = inspect(engine)
+    at_baseline = {(table, column["name"]) for table in inspector.get_table_names()
+                   for column in inspector.get_columns(table)}
+    in_models = {(table.name, column.name) for table in SQLModel.metadata.sorted_tables for column in table.columns}
+    assert in_models - at_baseline <= PRE_MIGRATION_MAY_LACK
