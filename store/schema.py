@@ -13,6 +13,7 @@ docs/migrations.md.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -51,7 +52,7 @@ def alembic_config(version_locations: tuple[str, ...] = ()) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", ":".join((str(MIGRATIONS / "versions"), *version_locations)))
+    config.set_main_option("version_locations", os.pathsep.join((str(MIGRATIONS / "versions"), *version_locations)))
     return config
 
 
