@@ -42,3 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/concurrent_clients.py
 	$(BIN)/python bench/sessions.py
 	$(BIN)/python bench/phrase_coverage.py
+	$(BIN)/python bench/answer_sizes.py

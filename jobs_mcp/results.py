@@ -1,74 +1,103 @@
-"""What the tools return: public views of jobs and runs (never the webhook secret or the embedding)."""
+"""What the tools return: brief views by default, every field with `detail: "full"`; never the webhook
+secret or the embedding.
+
+One model per answer serves both forms: what every brief view carries is required, the rest is
+optional, and an answer leaves out each field that is unset, empty where that is the default, or at
+its default (`lean`). So one output schema holds for both forms, and the text content is the
+structured content as compact JSON. Times are ISO 8601 with seconds; `next_run_local`, run times and
+fire times are in the job's zone with their offset (the same instants as UTC, readable as said).
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from scheduler.schedules.job_schedule import next_fires_of, summary_of
 from scheduler.schedules.schedule_math import describe
 from scheduler.schedules.spec import ScheduleSpec
 from scheduler.schedules.timezones import local_iso
+from store.enums import JobStatus
 from store.models import Job, JobRun
 
-
-def _flatten_nullable(schema: dict[str, Any]) -> None:
-    """Rewrite `anyOf: [{type: T}, {type: null}]` as `type: [T, null]`.
-
-    Same meaning, but clients validating structured results (the SDK's client
-    does, on every call) check a type list far faster than an anyOf.
-    """
-    for prop in schema.get("properties", {}).values():
-        options = prop.get("anyOf")
-        if options and all(set(o) == {"type"} for o in options):
-            prop.pop("anyOf")
-            prop["type"] = [o["type"] for o in options]
+# The levels of `detail`. A tool that grows a richer form (run traces, say) adds its level here.
+Detail = Literal["brief", "full"]
+# A brief view cuts free texts (instructions, run summaries, errors) to this many characters.
+BRIEF_TEXT_MAX = 500
 
 
 class PublicModel(BaseModel):
-    model_config = ConfigDict(json_schema_extra=_flatten_nullable)
+    """An answer. Send it with `lean`: no nulls, no defaults."""
 
 
-def _iso(value: datetime | None) -> str | None:
+def lean(answer: BaseModel) -> dict[str, Any]:
+    """The answer as JSON values, without nulls and without fields at their defaults."""
+    return answer.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+
+def compact_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def clip(text: str | None, limit: int = BRIEF_TEXT_MAX) -> str | None:
+    """`text` cut to `limit` characters, the cut marked with an ellipsis."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
 V = TypeVar("V", bound=BaseModel)
 
 
-def _view(view: type[V], row: Any, **computed: Any) -> V:
-    """`view` filled from the row's columns of the same names (times as ISO text), plus computed fields.
+def _view(view: type[V], row: Any, names: set[str] | None = None, **computed: Any) -> V:
+    """`view` filled from the row's columns of the same names (those in `names`, or all), plus computed fields.
 
     A view declares what is public: a column it does not name (the webhook secret, the embedding)
     never reaches an answer.
     """
-    values = {name: _public(getattr(row, name)) for name in view.model_fields
-              if name not in computed and hasattr(row, name)}
+    wanted = view.model_fields.keys() if names is None else names
+    values = {name: _public(getattr(row, name)) for name in wanted if name not in computed and hasattr(row, name)}
     return view(**values, **computed)
 
 
 def _public(value: Any) -> Any:
     if isinstance(value, datetime):
-        return _iso(value)
+        return iso(value)
     if isinstance(value, list | dict):
         return value.copy()
     return value
 
 
+def _default(name: str) -> Any:
+    """The job column's default: an answer leaves a field at it out."""
+    return Job.model_fields[name].get_default(call_default_factory=True)
+
+
 class JobView(PublicModel):
+    """A job. Brief: id, title, status, schedule_summary, next_run_local (and paused_reason or last_error
+    where the status calls for it); `detail: "full"`: every field not at its default."""
+
     id: str
     title: str
-    instructions: str
-    job_type: str
-    action: str
     status: str
     schedule_summary: str = Field(description="The schedule in one line, in the job's time zone")
-    schedule_text: str | None = Field(None, description="The plain-words schedule as given, if any")
-    timezone: str
+    next_run_local: str | None = Field(None, description="Next fire in the job's time zone, with offset")
+    paused_reason: str | None = None
+    last_error: str | None = None
+    job_type: str | None = None
+    instructions: str | None = None
+    end_condition: str | None = None
+    action: str = _default("action")
+    schedule_text: str | None = Field(None, description="The plain-words schedule as given")
+    timezone: str | None = None
     next_run_at: str | None = Field(None, description="Next fire, UTC")
-    next_run_local: str | None = Field(None, description="Next fire in the job's time zone")
     run_at: str | None = None
     cron: str | None = None
     interval_seconds: int | None = None
@@ -76,62 +105,51 @@ class JobView(PublicModel):
     start_at: str | None = None
     end_at: str | None = None
     max_runs: int | None = None
-    end_condition: str | None = None
-    misfire_grace_seconds: int
-    depends_on: list[str]
+    misfire_grace_seconds: int = _default("misfire_grace_seconds")
+    depends_on: list[str] = Field(default_factory=list)
     chat_id: str | None = None
     webhook_url: str | None = None
     last_run_at: str | None = None
-    run_count: int
-    attempt: int
-    max_attempts: int
-    timeout_seconds: int
+    run_count: int = _default("run_count")
+    attempt: int = _default("attempt")
+    max_attempts: int = _default("max_attempts")
+    timeout_seconds: int = _default("timeout_seconds")
     max_cost_usd: float | None = Field(None, description="Spending cap over all runs, USD")
-    last_error: str | None = None
-    paused_reason: str | None = None
-    state: dict[str, Any]
-    guidance: list[str]
+    state: dict[str, Any] = Field(default_factory=dict)
+    guidance: list[str] = Field(default_factory=list)
     idempotency_key: str | None = None
-    version: int
-    created_at: str
-    updated_at: str
+    version: int = _default("version")
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    BRIEF: ClassVar[frozenset[str]] = frozenset({"id", "title", "status", "next_run_local"})
+    # job_retrieval_by_id's brief adds what the job is.
+    ABOUT: ClassVar[frozenset[str]] = frozenset({"job_type", "instructions", "end_condition", "chat_id", "last_run_at",
+                                       "run_count"})
 
     @classmethod
-    def of(cls, job: Job, spec: ScheduleSpec | None = None) -> JobView:
-        """The public view; `spec` is the job's schedule when the caller has it already."""
-        return _view(cls, job, schedule_summary=describe(spec) if spec else summary_of(job),
-                     next_run_local=local_iso(job.next_run_at, job.timezone))
-
-
-class JobBrief(PublicModel):
-    """A job as a search hit: enough to recognise it; job_retrieval_by_id gives the rest."""
-
-    id: str
-    title: str
-    status: str
-    job_type: str
-    action: str
-    schedule_summary: str
-    next_run_at: str | None = None
-    next_run_local: str | None = None
-    chat_id: str | None = None
-    last_run_at: str | None = None
-
-    @classmethod
-    def of(cls, job: Job) -> JobBrief:
-        return _view(cls, job, schedule_summary=summary_of(job), next_run_local=local_iso(job.next_run_at,
-                                                                                          job.timezone))
-
-
-class FireTime(PublicModel):
-    utc: str
-    local: str
+    def of(cls, job: Job, detail: Detail = "brief", spec: ScheduleSpec | None = None,
+           also: frozenset[str] = frozenset()) -> JobView:
+        """The job's view; `also`: fields a brief view adds (what the call is about); `spec` is the job's
+        schedule when the caller has it already."""
+        summary = describe(spec) if spec else summary_of(job)
+        local = local_iso(job.next_run_at, job.timezone)
+        if detail == "full":
+            return _view(cls, job, schedule_summary=summary, next_run_local=local)
+        names = set(cls.BRIEF | also)
+        if job.status == JobStatus.PAUSED:
+            names.add("paused_reason")
+        if job.status in (JobStatus.FAILED, JobStatus.BLOCKED):
+            names.add("last_error")
+        view = _view(cls, job, names, schedule_summary=summary, next_run_local=local)
+        view.instructions, view.last_error = clip(view.instructions), clip(view.last_error)
+        return view
 
 
 class DeliveryView(PublicModel):
     kind: str = Field(description="inbox or webhook")
     status: str = Field(description="inbox: ready; webhook: pending, sending, delivered or failed")
-    attempts: int
+    attempts: int = 0
     last_error: str | None = None
     delivered_at: str | None = None
 
@@ -141,29 +159,39 @@ class DeliveryView(PublicModel):
 
 
 class RunView(PublicModel):
-    id: str
-    job_id: str
-    attempt: int
-    scheduled_for: str | None
-    started_at: str | None
-    finished_at: str | None
+    """A run. Brief: when it finished, its outcome, verdict, summary and error; full: every field."""
+
     outcome: str
-    verdict: str | None
-    summary: str | None
-    output: str | None
-    error: str | None
-    worker: str | None
-    tokens_in: int
-    tokens_out: int
+    finished_at: str | None = Field(None, description="In the job's time zone, with offset")
+    attempt: int = 1
+    verdict: str | None = None
+    summary: str | None = None
+    error: str | None = None
+    id: str | None = None
+    scheduled_for: str | None = None
+    started_at: str | None = None
+    output: str | None = None
+    worker: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    cost_usd: float
+    cost_usd: float = 0.0
     deliveries: list[DeliveryView] = Field(default_factory=list,
                                            description="Where this run's message went, and whether it arrived")
 
+    BRIEF: ClassVar[frozenset[str]] = frozenset({"outcome", "attempt", "verdict", "summary", "error"})
+
     @classmethod
-    def of(cls, run: JobRun, deliveries: list[Any] | None = None) -> RunView:
-        return _view(cls, run, deliveries=[DeliveryView.of(d) for d in deliveries or []])
+    def of(cls, run: JobRun, timezone: str, detail: Detail = "brief",
+           deliveries: list[Any] | None = None) -> RunView:
+        times = {name: local_iso(getattr(run, name), timezone) for name in ("scheduled_for", "started_at",
+                                                                           "finished_at")}
+        if detail == "full":
+            return _view(cls, run, **times, deliveries=[DeliveryView.of(d) for d in deliveries or []])
+        view = _view(cls, run, set(cls.BRIEF), finished_at=times["finished_at"] or times["started_at"])
+        view.summary, view.error = clip(view.summary), clip(view.error)
+        return view
 
 
 class JobResult(PublicModel):
@@ -173,12 +201,13 @@ class JobResult(PublicModel):
 class CreateResult(PublicModel):
     job: JobView
     created: bool = Field(description="False when the idempotency key matched an existing job")
-    next_fires: list[FireTime]
+    next_fires: list[str] = Field(description="The coming fires in the job's time zone, with offset")
+    interpreted_by: str | None = Field(None, description="'llm' when a language model read the schedule words")
 
 
 class JobWithRuns(PublicModel):
     job: JobView
-    runs: list[RunView]
+    runs: list[RunView] = Field(description="Newest first")
     total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
 
 
@@ -189,12 +218,9 @@ class JobListResult(PublicModel):
 
 class RunListResult(PublicModel):
     job_id: str
-    runs: list[RunView]
+    runs: list[RunView] = Field(description="Newest first")
     total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
 
 
-def fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[FireTime]:
-    return [
-        FireTime(utc=_iso(f) or "", local=local_iso(f, job.timezone) or "")
-        for f in next_fires_of(job, now, count, spec)
-    ]
+def fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[str]:
+    return [local_iso(f, job.timezone) or "" for f in next_fires_of(job, now, count, spec)]

@@ -11,6 +11,7 @@ from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent
+from mcp_types import Tool as MCPTool
 from pydantic import AnyUrl
 from starlette.types import ASGIApp
 
@@ -19,6 +20,8 @@ from jobs_mcp.config import Settings
 from jobs_mcp.errors import error_text
 from jobs_mcp.http_guard import HostGuard, transport_security
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
+from jobs_mcp.results import PublicModel, compact_json, lean
+from jobs_mcp.schemas import portable_tool
 from jobs_mcp.strict_args import refuse_unknown
 from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource, register_inbox_tools
 from jobs_mcp.tools_jobs import register_job_tools
@@ -30,23 +33,44 @@ log = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
     "jobs-mcp keeps work that outlives the conversation: reminders, scheduled and recurring tasks, and "
-    "ongoing goals. Create jobs with job_create (plain-words `schedule` or explicit fields), confirm the "
-    "returned schedule_summary and next fires with the person, and manage them with the other job_* tools."
+    "ongoing goals watched until met. Create jobs with job_create (plain-words `schedule` or explicit fields) "
+    "and confirm the answer's schedule_summary and next_fires with the person. At the start of each turn call "
+    "job_inbox and tell the person what arrived. Answers are compact JSON: reads are brief unless you pass "
+    "detail \"full\", and a field left out is unset or at its default. Times are ISO 8601; next_run_local "
+    "and run times are in the job's zone, with offset."
 )
 
 
-
 class JobsServer(MCPServer[App]):
-    """MCPServer whose tool failures all become coded error text (see jobs_mcp.errors)."""
+    """MCPServer whose tools answer lean JSON, publish portable schemas, and fail with coded error text
+    (see jobs_mcp.results, jobs_mcp.schemas, jobs_mcp.errors)."""
+
+    _listed: tuple[tuple[int, ...], list[MCPTool]] | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        key = tuple(id(info) for info in self._tool_manager.list_tools())
+        if self._listed is None or self._listed[0] != key:
+            self._listed = key, [portable_tool(tool) for tool in await super().list_tools()]
+        return self._listed[1]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[App, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
             tool = self._tool_manager.get_tool(name)
-            if tool is not None:
-                refuse_unknown(name, arguments, tool.parameters.get("properties", {}))
-            return await super().call_tool(name, arguments, context)
+            if tool is None:
+                return await super().call_tool(name, arguments, context)
+            refuse_unknown(name, arguments, tool.parameters.get("properties", {}))
+            if context is None:
+                context = Context(mcp_server=self, subscriptions=self._subscriptions)
+            result = await self._tool_manager.call_tool(name, arguments, context, convert_result=False)
+            if isinstance(result, PublicModel):
+                # The SDK would send the model pretty-printed with every null; the text is what a
+                # model reads, so both forms are the same lean, compact JSON.
+                data = lean(result)
+                return CallToolResult(content=[TextContent(type="text", text=compact_json(data))],
+                                      structured_content=data)
+            return tool.fn_metadata.convert_result(result)
         except MCPError:
             raise
         except Exception as exc:

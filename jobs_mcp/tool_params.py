@@ -12,23 +12,35 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar, get_type_hints
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from jobs_mcp.results import Detail
+
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Every read tool's `detail`: one declaration, so a new level (jobs_mcp.results.Detail) reaches all of them.
+DetailParam = Annotated[Detail, Field(description="full: every field")]
 
-def model_params(model: type[BaseModel], *, only: Iterable[str] | None = None,
-                 exclude: Iterable[str] = ()) -> list[inspect.Parameter]:
-    """Keyword-only parameters for the model's fields (those in `only`, in the model's order)."""
+
+def model_params(model: type[BaseModel], *, only: Iterable[str] | None = None, exclude: Iterable[str] = (),
+                 described_in: type[BaseModel] | None = None) -> list[inspect.Parameter]:
+    """Keyword-only parameters for the model's fields (those in `only`, in the model's order).
+
+    A field that `described_in` (another tool's model) has too keeps its type and bounds but not its
+    description: the model reads it once, on that tool (the tool's description says so).
+    """
     wanted = set(model.model_fields) if only is None else set(only)
     wanted -= set(exclude)
+    shared = set(described_in.model_fields) if described_in is not None else set()
     params = []
     for name, info in model.model_fields.items():
         if name not in wanted:
             continue
-        bare = FieldInfo.merge_field_infos(info, default=PydanticUndefined)  # a default may not sit in Annotated
+        # A default may not sit in Annotated.
+        bare = FieldInfo.merge_field_infos(info, default=PydanticUndefined,
+                                           **({"description": None} if name in shared else {}))
         default = inspect.Parameter.empty if info.is_required() else info.default
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                                         annotation=Annotated[info.annotation, bare]))

@@ -9,9 +9,11 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from jobs_mcp.app import App
 from jobs_mcp.delivery_setup import INBOX_URI
-from jobs_mcp.results import PublicModel
+from jobs_mcp.results import Detail, PublicModel, compact_json, lean
 from jobs_mcp.state import app_state, caller, off_loop
+from jobs_mcp.tool_params import DetailParam
 from scheduler.jobs.fields import count, text
 from store import limits as L
 from store.models import Delivery
@@ -21,25 +23,42 @@ InboxLimit = count("How many messages at most", L.LIST_LIMIT, required=True)
 
 
 class InboxMessage(PublicModel):
-    id: str = Field(description="Delivery id")
+    """Brief: job_id, title, event, message, created_at (and the chat when not filtered); full: every field."""
+
     job_id: str
     title: str = Field(description="The job's title")
-    run_id: str | None
-    chat_id: str | None
     event: str = Field(description="run.finished, job.completed, job.failed, job.blocked or job.cancelled")
-    status: str = Field(description="The job's status after this run")
     message: str = Field(description="What to tell the person")
     created_at: str
+    chat_id: str | None = None
+    id: str | None = Field(None, description="Delivery id")
+    run_id: str | None = None
+    status: str | None = Field(None, description="The job's status after this run")
 
     @classmethod
-    def of(cls, row: Delivery) -> InboxMessage:
-        return cls(id=row.id, job_id=row.job_id, title=row.title, run_id=row.run_id, chat_id=row.chat_id,
-                   event=row.event, status=str(row.payload.get("status", "")), message=row.message,
-                   created_at=row.created_at.isoformat(timespec="seconds"))
+    def of(cls, row: Delivery, detail: Detail = "full", chat_filter: str | None = None) -> InboxMessage:
+        message = cls(job_id=row.job_id, title=row.title, event=row.event, message=row.message,
+                      created_at=row.created_at.isoformat(timespec="seconds"),
+                      chat_id=row.chat_id if chat_filter is None or detail == "full" else None)
+        if detail == "full":
+            message = message.model_copy(update={"id": row.id, "run_id": row.run_id,
+                                                 "status": str(row.payload.get("status", "")) or None})
+        return message
 
 
 class InboxResult(PublicModel):
     messages: list[InboxMessage]
+    more: int = Field(0, description="Unread messages of this filter not returned (raise limit, or call again)")
+    unread_elsewhere: int = Field(0, description="With chat_id: unread messages of other chats or of no chat")
+
+
+def _read(state: App, owner: str, chat_id: str | None, limit: int, ack: bool, detail: Detail) -> InboxResult:
+    """The messages, and what the filter and the limit left unread: one trip off the event loop."""
+    deliveries = state.deliveries
+    rows = deliveries.read_inbox(owner, chat_id, limit, ack, state.clock.now())
+    here, elsewhere = deliveries.unread_counts(owner, chat_id)
+    return InboxResult(messages=[InboxMessage.of(r, detail, chat_id) for r in rows],
+                       more=here if ack else here - len(rows), unread_elsewhere=elsewhere)
 
 
 def register_inbox_tools(server: MCPServer[Any]) -> None:
@@ -50,15 +69,13 @@ def register_inbox_tools(server: MCPServer[Any]) -> None:
         chat_id: ChatFilter = None,
         limit: InboxLimit = 20,
         ack: Annotated[bool, Field(description="Mark the returned messages read (they will not come again)")] = True,
+        detail: DetailParam = "brief",
     ) -> InboxResult:
         """Messages your jobs left for the chat (reminders, results, final outcomes), oldest first.
 
         Call it at the start of each turn and tell the person what arrived.
         """
-        state = app_state(ctx)
-        rows = await off_loop(state.deliveries.read_inbox, caller(ctx), chat_id, limit, ack,
-                              state.clock.now())
-        return InboxResult(messages=[InboxMessage.of(r) for r in rows])
+        return await off_loop(_read, app_state(ctx), caller(ctx), chat_id, limit, ack, detail)
 
     # Listed here; read through JobsServer.read_resource, because the SDK gives static
     # resources no request context, and the inbox is the caller's own.
@@ -73,4 +90,4 @@ async def read_inbox_resource(ctx: Context) -> str:
     """The caller's unread messages as JSON, without marking them read."""
     state = app_state(ctx)
     rows = await off_loop(state.deliveries.read_inbox, caller(ctx), None, 200, False, state.clock.now())
-    return json.dumps({"messages": [InboxMessage.of(r).model_dump() for r in rows]})
+    return compact_json({"messages": [lean(InboxMessage.of(r)) for r in rows]})

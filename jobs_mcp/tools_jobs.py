@@ -11,6 +11,7 @@ from pydantic import Field
 from jobs_mcp.app import App
 from jobs_mcp.results import (
     CreateResult,
+    Detail,
     JobListResult,
     JobResult,
     JobView,
@@ -21,7 +22,7 @@ from jobs_mcp.results import (
 )
 from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import app_state, caller, off_loop
-from jobs_mcp.tool_params import given_arguments, model_params, with_params, with_reading
+from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params, with_reading
 from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput, JobPatch
 from scheduler.jobs.service import CreateOutcome
@@ -31,7 +32,7 @@ from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
 from store.models import Job
 
-JobId = text("The job's id, e.g. 'job_1a2b3c4d5e6f'", L.JOB_ID_MAX, required=True)
+JobId = text(None, L.JOB_ID_MAX, required=True)  # the name says it all; answers show the form
 Reason = text("Why; kept in the job's history", L.REASON_MAX)
 Filter = Annotated[str | list[str] | None, Field(description="One value or a list")]
 Limit = count(f"How many to return ({L.LIST_LIMIT.low}-{L.LIST_LIMIT.high})", L.LIST_LIMIT, required=True)
@@ -73,15 +74,22 @@ def _register_writes(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_write())
     @with_params(*model_params(JobInput, exclude=JobInput.INTERNAL))
     async def job_create(ctx: Context, **fields: Any) -> CreateResult:
-        """Create a job: a reminder or a task that runs later, on a schedule, or until a goal is met.
+        """Create a job: a reminder, a task that runs later or on a schedule, or a goal watched until met.
 
-        Give either `schedule` in plain words or explicit fields (run_at / cron / interval_*).
-        The result shows the next fire times and a one-line summary: confirm them with the person.
+        Say when in `schedule` (plain words) or with one explicit form (run_at, cron, interval_*). Confirm the
+        answer's schedule_summary and next_fires with the person. Examples:
+        {"title": "Invoices", "instructions": "Check the pending invoices", "schedule": "every Monday at 9am",
+         "timezone": "Europe/Berlin", "action": "notify", "chat_id": "c-42"}
+        {"title": "Call Mum", "instructions": "Call Mum", "schedule": "tomorrow at 17:00", "action": "notify"}
+        {"title": "Pro plan price", "instructions": "Check https://example.com/pricing", "job_type": "ONGOING",
+         "schedule": "every day at 8am", "end_condition": "the Pro plan costs less than $20"}
+        Other schedules: 'in 90 minutes', 'every weekday at 8:30', 'every 2 hours', 'on the last Friday of
+        every month at 17:00', cron '0 9 * * 1', interval_days 3.
         """
         state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
 
         def answer(outcome: CreateOutcome) -> CreateResult:
-            return CreateResult(job=JobView.of(outcome.job, outcome.spec), created=outcome.created,
+            return CreateResult(job=JobView.of(outcome.job, spec=outcome.spec), created=outcome.created,
                                 next_fires=fires_of(outcome.job, state.clock.now(), spec=outcome.spec))
 
         async def attempt(read: dict[str, Any] | None) -> CreateResult:
@@ -91,14 +99,18 @@ def _register_writes(server: MCPServer[Any]) -> None:
         return await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
 
     @server.tool(annotations=_write())
-    @with_params(*model_params(JobPatch, exclude=JobInput.INTERNAL))
+    @with_params(*model_params(JobPatch, exclude=JobInput.INTERNAL, described_in=JobInput))
     async def job_update(job_id: JobId, ctx: Context, **fields: Any) -> JobResult:
-        """Change a job. Only the fields you send change; a new schedule takes effect from now."""
+        """Change a job: the fields mean what they mean in job_create, and only those you send change.
+        A new schedule takes effect from now."""
         state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
 
         async def attempt(read: dict[str, Any] | None) -> JobResult:
             patch = JobPatch.model_validate(with_reading(given, read))
-            return await off_loop(state.service.update, owner, job_id, patch, answer=_job_result)
+            # The brief answer shows what changed, but not the long texts back.
+            changed = frozenset(patch.sent) - {"instructions", "guidance"}
+            return await off_loop(state.service.update, owner, job_id, patch,
+                                  answer=lambda job: JobResult(job=JobView.of(job, also=changed)))
 
         return await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
 
@@ -126,43 +138,39 @@ def _register_writes(server: MCPServer[Any]) -> None:
 
 def _register_reads(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_READ)
-    async def job_retrieval_by_id(
-        job_id: JobId,
-        ctx: Context,
-        runs: RunsShown = 5,
-    ) -> JobWithRuns:
+    async def job_retrieval_by_id(job_id: JobId, ctx: Context, runs: RunsShown = 5,
+                                  detail: DetailParam = "brief") -> JobWithRuns:
         """One job with its most recent runs."""
-        job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, runs)
-        return JobWithRuns(job=JobView.of(job), runs=run_views, total_cost_usd=total)
+        job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, runs, detail)
+        return JobWithRuns(job=JobView.of(job, detail, also=JobView.ABOUT), runs=run_views, total_cost_usd=total)
 
     @server.tool(annotations=_READ)
-    async def job_list(
-        ctx: Context,
-        status: Filter = None,
-        job_type: Filter = None,
-        limit: Limit = 50,
-        cursor: Cursor = None,
-    ) -> JobListResult:
+    async def job_list(ctx: Context, status: Filter = None, job_type: Filter = None, limit: Limit = 50,
+                       cursor: Cursor = None, detail: DetailParam = "brief") -> JobListResult:
         """Your jobs, newest first, optionally filtered by status and type; page with `cursor`."""
         statuses = parse_filter("status", status, JobStatus)
         types = parse_filter("job_type", job_type, JobType)
         page = await off_loop(app_state(ctx).service.list, caller(ctx), statuses=statuses, job_types=types,
                               limit=limit, cursor=cursor)
-        return JobListResult(jobs=[JobView.of(j) for j in page.jobs], next_cursor=page.next_cursor)
+        return JobListResult(jobs=[JobView.of(j, detail) for j in page.jobs], next_cursor=page.next_cursor)
 
     @server.tool(annotations=_READ)
-    async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20) -> RunListResult:
+    async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20, detail: DetailParam = "brief") -> RunListResult:
         """A job's runs, newest first: when each was due, started, finished, its outcome and summary."""
-        _job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, limit)
+        _job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, limit, detail)
         return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total)
 
 
-def _job_detail(state: App, owner: str, job_id: str, runs: int) -> tuple[Job, list[RunView], float]:
-    """The job, its newest runs with their deliveries, and its total cost: one trip off the event loop."""
+def _job_detail(state: App, owner: str, job_id: str, runs: int,
+                detail: Detail) -> tuple[Job, list[RunView], float]:
+    """The job, its newest runs (with their deliveries in full), and its total cost: one trip off the event loop."""
     job, run_rows = state.service.get_with_runs(owner, job_id, runs)
     if runs > 0 and len(run_rows) < runs:
         total = sum(r.cost_usd for r in run_rows)  # every run is here: no need to ask the store for the sum
     else:
         total = job_costs(state.repo, owner, [job_id]).get(job_id, JobCost()).cost_usd
+    total = round(total, 6)
+    if detail == "brief":
+        return job, [RunView.of(r, job.timezone) for r in run_rows], total
     deliveries = state.deliveries.for_runs(owner, [r.id for r in run_rows]) if run_rows else {}
-    return job, [RunView.of(r, deliveries.get(r.id)) for r in run_rows], total
+    return job, [RunView.of(r, job.timezone, detail, deliveries.get(r.id)) for r in run_rows], total

@@ -8,10 +8,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from jobs_mcp.results import FireTime, PublicModel
+from jobs_mcp.results import PublicModel, iso
 from jobs_mcp.schedule_fallback import with_schedule_fallback
 from jobs_mcp.state import app_state, off_loop
-from jobs_mcp.tool_params import given_arguments, model_params, with_params, with_reading
+from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params, with_reading
 from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import SchedulePlan
@@ -19,10 +19,12 @@ from store import limits as L
 
 
 class PreviewResult(PublicModel):
+    """Brief: job_type, summary and fires; `detail: "full"` adds the zone and the explicit fields the words mean."""
+
     job_type: str
     summary: str = Field(description="One line, e.g. 'Every Monday at 09:00 (Europe/Berlin)'")
-    timezone: str
-    fires: list[FireTime] = Field(description="Next fires strictly after now (exactly one for ONE_OFF)")
+    fires: list[str] = Field(description="Next fires strictly after now, in the zone with offset (one for ONE_OFF)")
+    timezone: str | None = None
     run_at: str | None = None
     cron: str | None = None
     interval_seconds: int | None = None
@@ -38,13 +40,11 @@ Now = text("Pretend it is this moment (ISO 8601), for what-if questions; default
 def register_schedule_tools(server: MCPServer[Any]) -> None:
     @server.tool(annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                              open_world_hint=False))
-    @with_params(*model_params(JobInput, only=PREVIEW_FIELDS))
+    @with_params(*model_params(JobInput, only=PREVIEW_FIELDS, described_in=JobInput))
     async def schedule_preview(ctx: Context, count: PreviewCount = 5, now: Now = None,
-                               **fields: Any) -> PreviewResult:
-        """Show how a schedule is understood: its job type, a one-line summary and the next fire times.
-
-        Use it to confirm a schedule with the person before job_create. Nothing is stored.
-        """
+                               detail: DetailParam = "brief", **fields: Any) -> PreviewResult:
+        """Show how a schedule (fields as in job_create) is understood: its job type, a one-line summary and
+        the next fire times. Nothing is stored."""
         state = app_state(ctx)
         given = given_arguments(fields)
 
@@ -53,12 +53,11 @@ def register_schedule_tools(server: MCPServer[Any]) -> None:
             return await off_loop(state.service.preview, data, now, count)
 
         preview = await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
-        spec = preview.spec
-        return PreviewResult(
-            job_type=preview.job_type.value, summary=preview.summary, timezone=preview.timezone,
-            fires=[FireTime(utc=u.isoformat(timespec="seconds"), local=loc)
-                   for u, loc in zip(preview.fires_utc, preview.fires_local, strict=True)],
-            run_at=spec.run_at.isoformat(timespec="seconds") if spec.run_at else None, cron=spec.cron,
-            interval_seconds=spec.interval_seconds, interval_days=spec.interval_days,
-            anchor_at=spec.anchor_at.isoformat(timespec="seconds") if spec.anchor_at else None,
-        )
+        result = PreviewResult(job_type=preview.job_type.value, summary=preview.summary, fires=preview.fires_local)
+        if detail == "full":
+            spec = preview.spec
+            result = result.model_copy(update={
+                "timezone": preview.timezone, "run_at": iso(spec.run_at), "cron": spec.cron,
+                "interval_seconds": spec.interval_seconds, "interval_days": spec.interval_days,
+                "anchor_at": iso(spec.anchor_at)})
+        return result

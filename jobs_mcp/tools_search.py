@@ -8,8 +8,9 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, Field, ValidationInfo
 
-from jobs_mcp.results import JobBrief, PublicModel
+from jobs_mcp.results import Detail, JobView, PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
+from jobs_mcp.tool_params import DetailParam
 from jobs_mcp.tools_jobs import Filter, parse_filter
 from scheduler.jobs.fields import check_clean, count, text
 from scheduler.search.service import SearchHit, SearchService
@@ -36,19 +37,16 @@ Query = text("What the job is about, in the person's own words, e.g. 'the thing 
              L.QUERY_MAX, required=True)
 SearchLimit = count(f"How many jobs to return at most ({L.SEARCH_LIMIT.low}-{L.SEARCH_LIMIT.high})",
                     L.SEARCH_LIMIT, required=True)
-SearchFilter = Annotated[Filter, Field(
-    description="One value or a list. ARCHIVED jobs are left out unless asked for here")]
+StatusFilter = Annotated[Filter, Field(description="One value or a list; ARCHIVED jobs only when named")]
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
 class ScoredJob(PublicModel):
-    # Brief on purpose: a ranked list is for recognising the job; every field of ten full jobs
-    # would triple the answer (and its validation on the client) for nothing.
-    job: JobBrief
-    score: float = Field(description="Relevance, higher is better; comparable within one result only")
+    job: JobView
     similarity: float | None = Field(None, description="Cosine similarity of meaning (-1..1), if computed")
     keyword_score: float | None = Field(None, description="Keyword relevance (bm25 / ts_rank), if it matched")
+    score: float | None = Field(None, description="The fused rank score (full only); orders one result")
 
 
 class SearchResult(PublicModel):
@@ -63,11 +61,16 @@ def _search(ctx: Context) -> SearchService:
     return search
 
 
-def _scored(hits: list[SearchHit]) -> list[ScoredJob]:
-    return [ScoredJob(job=JobBrief.of(h.job), score=round(h.score, 6),
-                      similarity=None if h.similarity is None else round(h.similarity, 6),
-                      keyword_score=None if h.keyword_score is None else round(h.keyword_score, 6))
+def _scored(hits: list[SearchHit], detail: Detail) -> list[ScoredJob]:
+    full = detail == "full"
+    return [ScoredJob(job=JobView.of(h.job, detail), score=_figure(h.score) if full else None,
+                      similarity=_figure(h.similarity), keyword_score=_figure(h.keyword_score))
             for h in hits]
+
+
+def _figure(value: float | None) -> float | None:
+    """Three significant digits: enough to compare, fewer tokens (bm25 scores can be tiny)."""
+    return None if value is None else float(f"{value:.3g}")
 
 
 def register_search_tools(server: MCPServer[Any]) -> None:
@@ -75,9 +78,10 @@ def register_search_tools(server: MCPServer[Any]) -> None:
     async def job_retrieval_by_keywords(
         keywords: Keywords,
         ctx: Context,
-        status: SearchFilter = None,
-        job_type: SearchFilter = None,
+        status: StatusFilter = None,
+        job_type: Filter = None,
         limit: SearchLimit = 10,
+        detail: DetailParam = "brief",
     ) -> SearchResult:
         """Find your jobs containing these words (ranked; more matching words and rarer words rank higher).
 
@@ -87,15 +91,16 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         types = parse_filter("job_type", job_type, JobType)
         hits = await off_loop(_search(ctx).by_keywords, caller(ctx), keywords, statuses=statuses,
                               job_types=types, limit=limit)
-        return SearchResult(jobs=_scored(hits), mode="keyword")
+        return SearchResult(jobs=_scored(hits, detail), mode="keyword")
 
     @server.tool(annotations=_READ)
     async def job_retrieval_semantic(
         query: Query,
         ctx: Context,
-        status: SearchFilter = None,
-        job_type: SearchFilter = None,
+        status: StatusFilter = None,
+        job_type: Filter = None,
         limit: SearchLimit = 10,
+        detail: DetailParam = "brief",
     ) -> SearchResult:
         """Find your jobs by meaning: describe the job as the person did ("what I asked you to watch about
         the competitor"); it finds it even when no word is shared. Best match first, with scores."""
@@ -103,4 +108,4 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         types = parse_filter("job_type", job_type, JobType)
         hits, mode = await off_loop(_search(ctx).semantic, caller(ctx), query, statuses=statuses,
                                     job_types=types, limit=limit)
-        return SearchResult(jobs=_scored(hits), mode=mode)
+        return SearchResult(jobs=_scored(hits, detail), mode=mode)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
 
 from store.bulk import execute_many, insert_many
 from store.engine import is_sqlite
@@ -171,6 +171,15 @@ class DeliveryStore:
                 conn.execute(update(DELIVERIES).where(DELIVERIES.c.id.in_([r.id for r in rows]))
                              .values(read_at=now))
         return rows
+
+    def unread_counts(self, owner: str, chat_id: str | None) -> tuple[int, int]:
+        """(unread inbox messages of `chat_id` (of every chat if None), unread ones outside it)."""
+        cond = [DELIVERIES.c.owner == owner, DELIVERIES.c.kind == INBOX, DELIVERIES.c.read_at.is_(None)]
+        here = func.count() if chat_id is None else func.coalesce(
+            func.sum(case((DELIVERIES.c.chat_id == chat_id, 1), else_=0)), 0)
+        with self.repo.read() as session:
+            total, matching = session.connection().execute(select(func.count(), here).where(*cond)).one()
+        return int(matching), int(total) - int(matching)
 
     def for_runs(self, owner: str, run_ids: Sequence[str]) -> dict[str, list[Delivery]]:
         """run id -> its deliveries (status, attempts, last error), for showing beside runs."""

@@ -52,7 +52,7 @@ def _text_rule(max_chars: int, *, required: bool, min_chars: int = 1) -> Any:
     return AfterValidator(check)
 
 
-def text(description: str, max_chars: int, *, required: bool = False, min_chars: int = 1) -> Any:
+def text(description: str | None, max_chars: int, *, required: bool = False, min_chars: int = 1) -> Any:
     """A text trimmed of surrounding white space, min_chars..max_chars long, clean for both databases.
 
     An optional text that is empty counts as not given (the convention of every optional field).

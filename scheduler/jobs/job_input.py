@@ -20,7 +20,7 @@ from store import limits as L
 
 JobTypeName = Literal["ONE_OFF", "SCHEDULED", "RECURRING", "ONGOING"]
 ActionName = Literal["agent", "notify"]
-TIME = "ISO 8601, e.g. '2026-12-24T18:00:00' (read in `timezone`) or '2026-12-24T17:00:00Z'"
+TIME = "ISO 8601; without an offset it is read in `timezone`"
 
 
 class StrictInput(BaseModel):
@@ -41,39 +41,35 @@ class JobInput(StrictInput):
     """job_create's arguments."""
 
     title: text("Short name for the job", L.TITLE_MAX, required=True)
-    instructions: text("What to do at each run, in plain words (or the reminder text)", L.INSTRUCTIONS_MAX,
+    instructions: text("What to do at each run, in plain words (for notify: the message)", L.INSTRUCTIONS_MAX,
                        required=True)
     job_type: Annotated[JobTypeName | None, Field(
-        description="ONE_OFF (once), SCHEDULED (cron), RECURRING (fixed interval), ONGOING (interval until "
-                    "end_condition is met). Inferred from the schedule fields when left out.")] = None
-    schedule: text("The schedule in plain words, e.g. 'every Monday at 9am', 'tomorrow at 17:00', "
-                   "'in 90 minutes'", L.SCHEDULE_MAX) = None
-    run_at: text(f"ONE_OFF: when to run, {TIME}. Default: now", L.TIME_TEXT_MAX) = None
-    cron: text("SCHEDULED: a 5-field cron line read in `timezone`, e.g. '0 9 * * 1'", L.CRON_MAX) = None
-    interval_seconds: count("RECURRING/ONGOING: seconds between fires (elapsed time; at least the server's "
-                            "minimum, default 60)", L.INTERVAL_SECONDS) = None
-    interval_days: count("RECURRING/ONGOING: calendar days between fires, at the same local wall-clock time",
-                         L.INTERVAL_DAYS) = None
-    timezone: zone_name("IANA time zone for the schedule, e.g. 'Europe/Berlin'; default from "
-                        "JOBS_MCP_TIMEZONE", L.TIMEZONE_MAX) = None
-    start_at: text(f"No fire before this time ({TIME})", L.TIME_TEXT_MAX) = None
-    end_at: text(f"No fire after this time ({TIME}); the job then completes", L.TIME_TEXT_MAX) = None
+        description="ONE_OFF, SCHEDULED (cron or calendar rule), RECURRING (interval), ONGOING (repeats until "
+                    "end_condition is met; give it, it is never inferred). Else inferred from the schedule.")] = None
+    schedule: text("When, in plain words (see the examples)", L.SCHEDULE_MAX) = None
+    run_at: text(f"ONE_OFF: when, {TIME}. Default: now", L.TIME_TEXT_MAX) = None
+    cron: text("A 5-field cron line read in `timezone`, e.g. '0 9 * * 1'", L.CRON_MAX) = None
+    interval_seconds: count("Seconds between fires (at least the server's minimum, default 60)",
+                            L.INTERVAL_SECONDS) = None
+    interval_days: count("Calendar days between fires, at the same local time", L.INTERVAL_DAYS) = None
+    timezone: zone_name("IANA zone, e.g. 'Europe/Berlin'; default: the server's", L.TIMEZONE_MAX) = None
+    start_at: text(f"No fire before this time, {TIME}", L.TIME_TEXT_MAX) = None
+    end_at: text(f"No fire after this time, {TIME}; the job then completes", L.TIME_TEXT_MAX) = None
     max_runs: count("Complete the job after this many runs", L.MAX_RUNS) = None
     end_condition: text("ONGOING (required): when the goal counts as met", L.END_CONDITION_MAX) = None
     action: Annotated[ActionName | None, Field(
-        description="'agent' runs the instructions through the LLM (default); 'notify' delivers them as the "
-                    "message")] = None
+        description="agent: the LLM carries out the instructions (default); notify: they are the message")] = None
     depends_on: text_list("Job ids that must COMPLETE before this job runs", L.JOB_ID_MAX, L.DEPENDS_MAX) = None
     chat_id: text("The chat the results go back to", L.CHAT_ID_MAX) = None
-    webhook_url: text("Also POST each result to this http(s) URL (signed)", L.WEBHOOK_URL_MAX) = None
+    webhook_url: text("Also POST each result to this http(s) URL, signed", L.WEBHOOK_URL_MAX) = None
     webhook_secret: text("HMAC secret for the webhook signature; never returned", L.WEBHOOK_SECRET_MAX) = None
-    idempotency_key: text("Repeat-safe creation: a second call with the same key returns the first job "
-                          "(created: false); empty counts as none", L.IDEMPOTENCY_KEY_MAX) = None
+    idempotency_key: text("A second call with the same key returns the first job (created: false)",
+                          L.IDEMPOTENCY_KEY_MAX) = None
     max_attempts: count("Attempts per fire before the job fails (default 3)", L.MAX_ATTEMPTS) = None
     timeout_seconds: count("Time limit of one run in seconds (default 300)", L.TIMEOUT_SECONDS) = None
-    misfire_grace_seconds: count("A fire missed by more than this (server down) is recorded as missed, not run "
+    misfire_grace_seconds: count("A fire missed by more than this (server down) is recorded missed, not run "
                                  "(default 3600)", L.MISFIRE_GRACE_SECONDS) = None
-    max_cost_usd: usd("Stop the job (BLOCKED) once its runs together cost more than this many US dollars",
+    max_cost_usd: usd("Stop the job (BLOCKED) once its runs together cost more than this, USD",
                       L.MAX_COST_USD) = None
     # Not a tool argument: the words behind explicit fields an LLM read from them (kept for the person).
     schedule_text: text("The plain-words schedule the explicit fields were read from", L.SCHEDULE_MAX) = None

@@ -23,7 +23,7 @@ async def _wait_for_run(url: str, job_id: str, timeout_s: float = 30) -> dict[st
     async with http_client(url) as client:
         with anyio.fail_after(timeout_s):
             while True:
-                got = await client.call_tool("job_retrieval_by_id", {"job_id": job_id})
+                got = await client.call_tool("job_retrieval_by_id", {"job_id": job_id, "detail": "full"})
                 runs = got.structured_content["runs"]  # type: ignore[index]
                 if runs and runs[0]["outcome"] == "succeeded":
                     return runs[0]
@@ -54,7 +54,7 @@ async def test_webhook_is_sent_after_a_crash_and_restart(tmp_path: Path) -> None
             await anyio.sleep(0.2)
         await anyio.sleep(1)  # room for a wrong second send to show up
         async with http_client(url) as client:
-            got = await client.call_tool("job_retrieval_by_id", {"job_id": job_id})
+            got = await client.call_tool("job_retrieval_by_id", {"job_id": job_id, "detail": "full"})
     assert len(receiver.accepted) == 1, receiver.calls
     [body] = receiver.accepted.values()
     assert body["job_id"] == job_id and body["message"].startswith("The deploy finished")

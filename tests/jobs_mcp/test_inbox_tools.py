@@ -33,15 +33,20 @@ async def test_job_inbox_tool_and_subscription(server: JobsServer, state: App) -
         other_chat = data(await client.call_tool("job_inbox", {"chat_id": "c1", "ack": True}))
         assert other_chat["messages"] == []
         peek = data(await client.call_tool("job_inbox", {"chat_id": "c9", "ack": False}))
-        taken = data(await client.call_tool("job_inbox", {}))
+        taken = data(await client.call_tool("job_inbox", {"detail": "full"}))
         again = data(await client.call_tool("job_inbox", {}))
-        runs = data(await client.call_tool("job_runs", {"job_id": created["job"]["id"]}))
-    assert [m["message"] for m in peek["messages"]] == ["Stand up and stretch\n\nJob 'Stretch' completed."]
-    assert taken["messages"] == peek["messages"] and again["messages"] == []
+        runs = data(await client.call_tool("job_runs", {"job_id": created["job"]["id"], "detail": "full"}))
+    assert other_chat == {"messages": [], "unread_elsewhere": 1}
+    assert peek["messages"] == [{"job_id": created["job"]["id"], "title": "Stretch", "event": "job.completed",
+                                 "message": "Stand up and stretch\n\nJob 'Stretch' completed.",
+                                 "created_at": "2026-11-24T12:00:00+00:00"}]
+    assert "unread_elsewhere" not in peek and "more" not in peek
     message = taken["messages"][0]
+    assert {k: message[k] for k in peek["messages"][0]} == peek["messages"][0] and again["messages"] == []
+    assert message["chat_id"] == "c9" and message["status"] == "COMPLETED"
     assert message["job_id"] == created["job"]["id"] and message["run_id"] == runs["runs"][0]["id"]
-    assert runs["runs"][0]["deliveries"] == [{"kind": "inbox", "status": "ready", "attempts": 0,
-                                              "last_error": None, "delivered_at": message["created_at"]}]
+    assert runs["runs"][0]["deliveries"] == [{"kind": "inbox", "status": "ready",
+                                              "delivered_at": message["created_at"]}]
 
 
 async def test_inbox_is_owner_isolated_over_http(as_owner: ClientFactory, state: App) -> None:

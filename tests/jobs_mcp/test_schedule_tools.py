@@ -19,13 +19,18 @@ async def call(server: JobsServer, tool: str, arguments: dict[str, Any]) -> Any:
 async def test_preview_reads_plain_words_in_the_zone(server: JobsServer) -> None:
     result = data(await call(server, "schedule_preview", {
         "schedule": "every Monday at 9am", "timezone": "Europe/Berlin", "count": 3,
-        "now": "2027-03-24T12:00:00+01:00"}))
+        "now": "2027-03-24T12:00:00+01:00", "detail": "full"}))
     assert result["job_type"] == "SCHEDULED" and result["cron"] == "0 9 * * 1"
     assert result["summary"] == "Every Monday at 09:00 (Europe/Berlin)"
     # Berlin springs forward on 2027-03-28: the Monday after is in CEST (+02:00).
-    assert [f["local"] for f in result["fires"]] == [
-        "2027-03-29T09:00:00+02:00", "2027-04-05T09:00:00+02:00", "2027-04-12T09:00:00+02:00"]
-    assert result["fires"][0]["utc"] == "2027-03-29T07:00:00+00:00"
+    assert result["fires"] == ["2027-03-29T09:00:00+02:00", "2027-04-05T09:00:00+02:00", "2027-04-12T09:00:00+02:00"]
+
+
+async def test_preview_is_brief_unless_asked(server: JobsServer) -> None:
+    result = data(await call(server, "schedule_preview", {"schedule": "every 2 hours", "count": 2,
+                                                          "now": "2027-03-24T12:00:00Z"}))
+    assert result == {"job_type": "RECURRING", "summary": result["summary"],
+                      "fires": ["2027-03-24T14:00:00+00:00", "2027-03-24T16:00:00+00:00"]}
 
 
 async def test_preview_of_explicit_fields_matches_plain_words(server: JobsServer) -> None:
@@ -34,14 +39,14 @@ async def test_preview_of_explicit_fields_matches_plain_words(server: JobsServer
     fields = data(await call(server, "schedule_preview", {"cron": "30 2 * * *", **common}))
     assert words["fires"] == fields["fires"]
     # 2027-03-14 02:30 does not exist in New York: it fires at 03:00 EDT.
-    assert "2027-03-14T03:00:00-04:00" in [f["local"] for f in words["fires"]]
+    assert "2027-03-14T03:00:00-04:00" in words["fires"]
 
 
 async def test_preview_one_off_lists_exactly_one_fire(server: JobsServer) -> None:
     result = data(await call(server, "schedule_preview", {"schedule": "tomorrow at 5pm", "timezone": "Asia/Tokyo",
                                                           "now": "2026-11-24T12:00:00Z", "count": 5}))
     assert result["job_type"] == "ONE_OFF"
-    assert [f["local"] for f in result["fires"]] == ["2026-11-25T17:00:00+09:00"]
+    assert result["fires"] == ["2026-11-25T17:00:00+09:00"]
 
 
 @pytest.mark.parametrize("phrase", ["every blue moon", "whenever a fresh week begins, first thing",
@@ -53,15 +58,17 @@ async def test_preview_refuses_what_is_not_a_schedule(server: JobsServer, phrase
 
 
 async def test_create_with_plain_words_stores_the_explicit_form(server: JobsServer, clock: Any) -> None:
-    created = data(await call(server, "job_create", {
-        "title": "Standup", "instructions": "Post the note", "schedule": "every weekday at 8:30",
-        "timezone": "America/New_York", "action": "notify"}))
-    job = created["job"]
+    async with Client(server) as client:
+        created = data(await client.call_tool("job_create", {
+            "title": "Standup", "instructions": "Post the note", "schedule": "every weekday at 8:30",
+            "timezone": "America/New_York", "action": "notify"}))
+        job = data(await client.call_tool("job_retrieval_by_id", {"job_id": created["job"]["id"],
+                                                                   "detail": "full"}))["job"]
     assert job["job_type"] == "SCHEDULED" and job["cron"] == "30 8 * * 1-5"
     assert job["schedule_text"] == "every weekday at 8:30"
     assert job["schedule_summary"].startswith("Every weekday at 08:30")
     # Now is Tuesday 2026-11-24 07:00 in New York: the first fire is today at 08:30 EST.
-    assert created["next_fires"][0]["local"] == "2026-11-24T08:30:00-05:00"
+    assert created["next_fires"][0] == created["job"]["next_run_local"] == "2026-11-24T08:30:00-05:00"
 
 
 async def test_plain_words_respect_the_minimum_interval(server: JobsServer) -> None:
@@ -72,9 +79,12 @@ async def test_plain_words_respect_the_minimum_interval(server: JobsServer) -> N
 async def test_update_with_plain_words_reschedules(server: JobsServer) -> None:
     async with Client(server) as client:
         job = data(await client.call_tool("job_create", {"title": "t", "instructions": "x", "cron": "0 9 * * 1"}))
-        updated = data(await client.call_tool("job_update", {"job_id": job["job"]["id"],
-                                                             "schedule": "every 2 hours"}))["job"]
-    assert updated["job_type"] == "RECURRING" and updated["interval_seconds"] == 7200 and updated["cron"] is None
+        brief = data(await client.call_tool("job_update", {"job_id": job["job"]["id"],
+                                                           "schedule": "every 2 hours"}))["job"]
+        updated = data(await client.call_tool("job_retrieval_by_id", {"job_id": job["job"]["id"],
+                                                                      "detail": "full"}))["job"]
+    assert brief["schedule_summary"] == updated["schedule_summary"] == "Every 2 hours"
+    assert updated["job_type"] == "RECURRING" and updated["interval_seconds"] == 7200 and "cron" not in updated
     assert updated["next_run_at"] == "2026-11-24T14:00:00+00:00"
 
 

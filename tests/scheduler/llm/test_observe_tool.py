@@ -76,14 +76,16 @@ async def test_job_create_takes_max_cost_and_runs_show_the_total(
     async with Client(llm_server) as client:
         created = data(await client.call_tool("job_create", {"title": "t", "instructions": "i",
                                                              "max_cost_usd": 0.25}))
-        assert created["job"]["max_cost_usd"] == 0.25
+        stored = data(await client.call_tool("job_retrieval_by_id", {"job_id": created["job"]["id"],
+                                                                     "detail": "full"}))
+        assert stored["job"]["max_cost_usd"] == 0.25
         refused = error(await client.call_tool("job_create", {"title": "t", "instructions": "i",
                                                               "max_cost_usd": -1}))
         assert refused.startswith("invalid_argument: max_cost_usd")
         updated = data(await client.call_tool("job_update", {"job_id": created["job"]["id"], "max_cost_usd": 1.5}))
         assert updated["job"]["max_cost_usd"] == 1.5
         runs = data(await client.call_tool("job_retrieval_by_id", {"job_id": created["job"]["id"]}))
-        assert runs["total_cost_usd"] == 0.0
+        assert runs["runs"] == [] and "total_cost_usd" not in runs  # nothing spent: the default is left out
 
 
 async def test_one_judge_call_per_candidate_at_most(

@@ -26,9 +26,11 @@ async def call(server: JobsServer, tool: str, arguments: dict[str, Any]) -> Any:
 async def test_the_llm_reads_what_the_grammar_cannot(llm_server: JobsServer,
                                                      fake_api: FakeMessagesAPI) -> None:
     fake_api.add(reading(job_type="SCHEDULED", cron="0 9 * * 1"))
-    created = data(await call(llm_server, "job_create", {"title": "Plan the week", "instructions": "x",
-                                                         "schedule": ODD, "timezone": "Europe/Berlin"}))
-    job = created["job"]
+    async with Client(llm_server) as client:
+        created = data(await client.call_tool("job_create", {"title": "Plan the week", "instructions": "x",
+                                                             "schedule": ODD, "timezone": "Europe/Berlin"}))
+        job = data(await client.call_tool("job_retrieval_by_id", {"job_id": created["job"]["id"],
+                                                                  "detail": "full"}))["job"]
     assert (job["job_type"], job["cron"], job["schedule_text"]) == ("SCHEDULED", "0 9 * * 1", ODD)
     assert job["schedule_summary"] == "Every Monday at 09:00 (Europe/Berlin)"
     [request] = fake_api.bodies
@@ -40,9 +42,10 @@ async def test_preview_uses_the_same_fallback(llm_server: JobsServer,
                                               fake_api: FakeMessagesAPI) -> None:
     fake_api.add(reading(job_type="RECURRING", interval_days=2))
     preview = data(await call(llm_server, "schedule_preview", {"schedule": "on alternate days",
-                                                               "now": "2026-11-24T12:00:00Z", "count": 2}))
+                                                               "now": "2026-11-24T12:00:00Z", "count": 2,
+                                                               "detail": "full"}))
     assert preview["job_type"] == "RECURRING" and preview["interval_days"] == 2
-    assert [f["utc"] for f in preview["fires"]] == ["2026-11-26T12:00:00+00:00", "2026-11-28T12:00:00+00:00"]
+    assert preview["fires"] == ["2026-11-26T12:00:00+00:00", "2026-11-28T12:00:00+00:00"]
 
 
 async def test_an_unusable_reading_is_refused_and_changes_nothing(llm_server: JobsServer,

@@ -1,0 +1,88 @@
+"""tools/list as a client sees it: portable schemas (the Inspector's --strict rules), within its size budget."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from jobs_mcp.schemas import portable
+from jobs_mcp.server import JobsServer
+from tests.support.schema_lint import inspector_count, lint_tools
+
+# What a model reads of tools/list (names, descriptions, input schemas, compact JSON); was 20,183.
+TOOLS_LIST_BUDGET = 14_000
+
+
+async def listed(server: JobsServer) -> list[dict[str, Any]]:
+    async with Client(server) as client:
+        return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in (await client.list_tools()).tools]
+
+
+async def test_every_input_and_output_schema_is_portable(server: JobsServer) -> None:
+    tools = await listed(server)
+    assert all("outputSchema" in t for t in tools)  # both kinds are really checked
+    assert [str(f) for f in lint_tools(tools)] == []
+
+
+async def test_the_model_visible_part_of_tools_list_keeps_its_budget(server: JobsServer) -> None:
+    tools = await listed(server)
+    visible = [{"name": t["name"], "description": t["description"], "inputSchema": t["inputSchema"]}
+               for t in tools]
+    size = len(json.dumps(visible, ensure_ascii=False, separators=(",", ":")))
+    assert size < TOOLS_LIST_BUDGET, f"{size} characters: trim descriptions (bench/answer_sizes.py shows each)"
+    # The guidance is still there: examples on job_create, the shared meaning pointed to from job_update.
+    by_name = {t["name"]: t for t in tools}
+    assert "every Monday at 9am" in by_name["job_create"]["description"]
+    assert "job_create" in by_name["job_update"]["description"]
+    assert all(not line.startswith("    ") for t in tools for line in t["description"].splitlines())
+
+
+@pytest.mark.parametrize(("schema", "rule"), [
+    ({"type": "object", "properties": {"a": {"type": ["string", "integer"]}}}, "type-union"),
+    ({"type": "object", "properties": {"a": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}, "null-branch"),
+    ({"type": "object", "properties": {"a": {"description": "anything"}}}, "untyped-schema"),
+    ({"type": "object", "properties": {"a": True}}, "boolean-schema"),
+    ({"type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}, "remote-ref"),
+    ({"type": "object", "$defs": {"X": {"type": "array", "items": {}}}}, "untyped-schema"),
+])
+def test_the_lint_finds_each_rule(schema: dict[str, Any], rule: str) -> None:
+    findings = lint_tools([{"name": "t", "inputSchema": {"type": "object"}, "outputSchema": schema}])
+    assert [f.rule for f in findings] == [rule]
+    assert findings[0].path.startswith("outputSchema.")
+
+
+def test_the_lint_leaves_what_is_portable_alone() -> None:
+    schema = {"type": "object", "additionalProperties": False, "properties": {
+        "a": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "b": {"$ref": "#/$defs/B"}, "c": {"not": {}}}, "$defs": {"B": {"enum": ["x"]}}}
+    findings = lint_tools([{"name": "t", "inputSchema": schema}])
+    assert findings == [] and inspector_count(findings) == 0
+
+
+def test_portable_drops_null_branches_and_titles_but_keeps_meaning() -> None:
+    schema = {
+        "title": "job_createArguments", "type": "object", "required": ["title"],
+        "properties": {
+            "title": {"title": "Title", "type": "string", "maxLength": 200},
+            "cron": {"anyOf": [{"type": "string", "maxLength": 120}, {"type": "null"}], "default": None,
+                     "description": "A cron line", "title": "Cron"},
+            "status": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}},
+                                 {"type": "null"}], "default": None},
+            "limit": {"type": "integer", "default": 50},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+    assert portable(schema) == {
+        "type": "object", "required": ["title"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "cron": {"type": "string", "maxLength": 120, "description": "A cron line"},
+            "status": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "limit": {"type": "integer", "default": 50},
+            "next": {"type": "string"},
+        },
+    }
+    assert schema["properties"]["cron"]["default"] is None  # the SDK's own copy is left as it was
