@@ -116,17 +116,19 @@ async def test_preview_reads_chat_phrasings_without_a_language_model(
     server: JobsServer, phrase: str, now: str, job_type: str, cron: str | None, fires: list[str]
 ) -> None:
     result = data(await call(server, "schedule_preview", {
-        "schedule": phrase, "timezone": "Europe/Berlin", "now": now, "count": 4}))
+        "schedule": phrase, "timezone": "Europe/Berlin", "now": now, "count": 4, "detail": "full"}))
     assert (result["job_type"], result.get("cron")) == (job_type, cron)
-    assert [f["local"] for f in result["fires"]] == fires
+    assert result["fires"] == fires
 
 
 async def test_create_with_times_of_different_minutes_stores_one_cron_line_each(server: JobsServer) -> None:
-    created = data(await call(server, "job_create", {
-        "title": "Meds", "instructions": "Take them", "schedule": "every Monday and Wednesday at 7:45 and 18:30",
-        "timezone": "America/New_York", "action": "notify"}))
-    job = created["job"]
+    async with Client(server) as client:
+        created = data(await client.call_tool("job_create", {
+            "title": "Meds", "instructions": "Take them", "schedule": "every Monday and Wednesday at 7:45 and 18:30",
+            "timezone": "America/New_York", "action": "notify"}))
+        job = data(await client.call_tool("job_retrieval_by_id", {"job_id": created["job"]["id"],
+                                                                  "detail": "full"}))["job"]
     assert job["job_type"] == "SCHEDULED" and job["cron"] == "45 7 * * 1,3; 30 18 * * 1,3"
     assert job["schedule_summary"].startswith("Every Monday and Wednesday at 07:45 and 18:30")
     # Now is Tuesday 2026-11-24 07:00 in New York: next Wednesday morning, then its evening.
-    assert [f["local"] for f in created["next_fires"]][:2] == ["2026-11-25T07:45:00-05:00", "2026-11-25T18:30:00-05:00"]
+    assert created["next_fires"][:2] == ["2026-11-25T07:45:00-05:00", "2026-11-25T18:30:00-05:00"]
