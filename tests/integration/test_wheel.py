@@ -109,5 +109,5 @@ async def test_jobs_mcp_serve_from_the_wheel_answers_tool_calls(venv: Path, work
     assert not preview.is_error and not created.is_error and not found.is_error, (preview, created, found)
     assert preview.structured_content["summary"].startswith("Every Monday at 09:00")  # type: ignore[index]
     job = created.structured_content["job"]  # type: ignore[index]
-    assert job["action"] == "notify" and job["status"] == "ACTIVE"
+    assert job["schedule_summary"] == "Every hour" and job["status"] == "ACTIVE"
     assert [hit["job"]["id"] for hit in found.structured_content["jobs"]] == [job["id"]]  # type: ignore[index]
