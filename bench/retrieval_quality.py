@@ -1,7 +1,9 @@
 """Retrieval quality on the labelled set (bench/data/retrieval_eval.json): nDCG@5 and recall@5.
 
 Compares keyword-only, embedding-only and hybrid (reciprocal rank fusion) per query kind.
-Usage: .venv/bin/python bench/retrieval_quality.py [--database-url URL] [--backend onnx|torch]
+With --calibrate it also prints, per relevance floor, what job_retrieval_semantic would keep, and the
+floor the rule picks (scheduler/search/service.py RELEVANCE_FLOOR; the rule is in `choose_floor`).
+Usage: .venv/bin/python bench/retrieval_quality.py [--database-url URL] [--backend onnx|torch] [--calibrate]
 Default database: a fresh SQLite file in a temporary directory.
 """
 
@@ -25,7 +27,7 @@ from jobs_mcp.config import Settings  # noqa: E402
 from jobs_mcp.engine_wiring import EngineMode  # noqa: E402
 from jobs_mcp.search_setup import shared_model  # noqa: E402
 from scheduler.jobs.job_input import JobInput  # noqa: E402
-from scheduler.search.service import Mode, SearchService  # noqa: E402
+from scheduler.search.service import Mode, SearchHit, SearchService  # noqa: E402
 from store.search_keyword import STOPWORDS  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "retrieval_eval.json"
@@ -109,10 +111,54 @@ def report(scores: dict[tuple[str, str], list[float]], data: dict) -> None:
         print(f"| {kind} | {counts[kind]} | " + " | ".join(cells) + " |")
 
 
+FLOORS = [0.0, 0.15, 0.2, 0.22, 0.24, 0.25, 0.26, 0.27, 0.28, 0.3, 0.32, 0.35]
+MEANT_KEPT = 0.98  # the share of meant jobs (grade 2) a floor must keep
+
+
+def candidates(search: SearchService, data: dict) -> list[tuple[dict, list[SearchHit]]]:
+    """Every query with its hybrid candidates (no floor), best first."""
+    return [(q, search.semantic(q["owner"], q["query"], limit=50, mode="hybrid")[0]) for q in data["queries"]]
+
+
+def choose_floor(runs: list[tuple[dict, list[SearchHit]]], ids: dict[str, str]) -> tuple[float, float, float]:
+    """The rule: midway between the best similarity a query with no job of its own reaches (it must
+    answer "no job matches") and the similarity that keeps MEANT_KEPT of the jobs the person meant."""
+    no_job = max(h.similarity or -1.0 for q, hits in runs if not q["relevant"] for h in hits)
+    meant = sorted(h.similarity or -1.0 for q, hits in runs for h in hits if q["relevant"].get(ids[h.job.id]) == 2)
+    keep = meant[int((1 - MEANT_KEPT) * len(meant))]
+    return round((no_job + keep) / 2, 2), no_job, keep
+
+
+def report_floors(runs: list[tuple[dict, list[SearchHit]]], ids: dict[str, str], k: int = 10) -> None:
+    print(f"\nRelevance floor (hybrid, top {k}; a hit matched by identifier is kept whatever its similarity)\n")
+    print("| floor | meant jobs kept | related jobs kept | unrelated hits | no-job queries answered empty "
+          "| hits per query |")
+    print("|---|---|---|---|---|---|")
+    meant_total = sum(1 for q, _ in runs for g in q["relevant"].values() if g == 2)
+    related_total = sum(1 for q, _ in runs for g in q["relevant"].values() if g == 1)
+    no_job = [q for q, _ in runs if not q["relevant"]]
+    floor, best_no_job, keep = choose_floor(runs, ids)
+    for f in sorted({*FLOORS, floor}):
+        meant = related = unrelated = empty = shown = 0
+        for q, hits in runs:
+            kept = [h for h in hits if h.keyword_score is not None or (h.similarity or -1.0) >= f][:k]
+            grades = [q["relevant"].get(ids[h.job.id], 0) for h in kept]
+            meant, related = meant + grades.count(2), related + grades.count(1)
+            unrelated, shown = unrelated + grades.count(0), shown + len(kept)
+            empty += not q["relevant"] and not kept
+        mark = " (chosen)" if f == floor else ""
+        print(f"| {f:.2f}{mark} | {meant / meant_total:.3f} | {related / related_total:.3f} | {unrelated} "
+              f"| {empty}/{len(no_job)} | {shown / len(runs):.1f} |")
+    print(f"\nbest similarity of a query with no job: {best_no_job:.3f}; similarity keeping {MEANT_KEPT:.0%} of "
+          f"the meant jobs: {keep:.3f}; floor = midway, rounded: {floor:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--backend", default="onnx", choices=["onnx", "torch"])
+    parser.add_argument("--calibrate", action="store_true",
+                        help="also print the relevance floor table and the floor the rule picks")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/eval.db"
@@ -120,6 +166,8 @@ def main() -> None:
         check_paraphrases(data)
         print(f"encoder: {search.embedder.model.get().name}; database: {url.split(':')[0]}")
         report(evaluate(search, ids, data), data)
+        if args.calibrate:
+            report_floors(candidates(search, data), ids)
 
 
 if __name__ == "__main__":

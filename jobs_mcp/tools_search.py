@@ -12,8 +12,8 @@ from jobs_mcp.results import Detail, JobView, PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
 from jobs_mcp.tool_params import DetailParam
 from jobs_mcp.tools_jobs import Filter, parse_filter
-from scheduler.jobs.fields import check_clean, count, text
-from scheduler.search.service import SearchHit, SearchService
+from scheduler.jobs.fields import check_clean, count, number, text
+from scheduler.search.service import RELEVANCE_FLOOR, SearchHit, SearchService
 from store import limits as L
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
@@ -39,6 +39,9 @@ SearchLimit = count(f"How many jobs to return at most ({L.SEARCH_LIMIT.low}-{L.S
                     L.SEARCH_LIMIT, required=True)
 StatusFilter = Annotated[Filter, Field(description="One value or a list; ARCHIVED jobs only when named")]
 
+MinSimilarity = number(f"Leave out jobs less similar than this (default {RELEVANCE_FLOOR}; a job matched by an "
+                       "identifier is kept)", -1.0, 1.0)
+
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
@@ -52,6 +55,7 @@ class ScoredJob(PublicModel):
 class SearchResult(PublicModel):
     jobs: list[ScoredJob] = Field(description="Best match first")
     mode: str = Field(description="hybrid (meaning + words), vector, or keyword")
+    note: str | None = Field(None, description="Why the list is empty, when it is")
 
 
 def _search(ctx: Context) -> SearchService:
@@ -91,7 +95,8 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         types = parse_filter("job_type", job_type, JobType)
         hits = await off_loop(_search(ctx).by_keywords, caller(ctx), keywords, statuses=statuses,
                               job_types=types, limit=limit)
-        return SearchResult(jobs=_scored(hits, detail), mode="keyword")
+        note = None if hits else f"no job contains {_shown(keywords)}"
+        return SearchResult(jobs=_scored(hits, detail), mode="keyword", note=note)
 
     @server.tool(annotations=_READ)
     async def job_retrieval_semantic(
@@ -100,12 +105,20 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         status: StatusFilter = None,
         job_type: Filter = None,
         limit: SearchLimit = 10,
+        min_similarity: MinSimilarity = None,
         detail: DetailParam = "brief",
     ) -> SearchResult:
         """Find your jobs by meaning: describe the job as the person did ("what I asked you to watch about
-        the competitor"); it finds it even when no word is shared. Best match first, with scores."""
+        the competitor"); it finds it even when no word is shared. Best match first; only jobs similar
+        enough to be meant, so an empty list means the person has no such job."""
         statuses = parse_filter("status", status, JobStatus)
         types = parse_filter("job_type", job_type, JobType)
+        floor = RELEVANCE_FLOOR if min_similarity is None else min_similarity
         hits, mode = await off_loop(_search(ctx).semantic, caller(ctx), query, statuses=statuses,
-                                    job_types=types, limit=limit)
-        return SearchResult(jobs=_scored(hits, detail), mode=mode)
+                                    job_types=types, limit=limit, min_similarity=floor)
+        note = None if hits else f"no job matches {query!r} (none has similarity {floor:g} or more)"
+        return SearchResult(jobs=_scored(hits, detail), mode=mode, note=note)
+
+
+def _shown(keywords: str | list[str]) -> str:
+    return repr(keywords) if isinstance(keywords, str) else ", ".join(repr(k) for k in keywords)

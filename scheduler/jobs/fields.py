@@ -102,6 +102,21 @@ def usd(description: str, maximum: float) -> Any:
                      Field(description=description, json_schema_extra={"exclusiveMinimum": 0, "maximum": maximum})]
 
 
+def _number_rule(low: float, high: float) -> Any:
+    def check(value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and not low <= value <= high:  # NaN fails both comparisons
+            raise InvalidArgument(info.field_name or "value", f"a number from {low:g} to {high:g}", value)
+        return value
+
+    return AfterValidator(check)
+
+
+def number(description: str, low: float, high: float) -> Any:
+    """An optional number within [low, high]; the bounds are in the schema and in the error."""
+    return Annotated[float | None, BeforeValidator(_no_bool), _number_rule(low, high),
+                     Field(description=description, json_schema_extra={"minimum": low, "maximum": high})]
+
+
 def _known_zone(value: str | None) -> str | None:
     if value is not None:
         zone(value)  # the one time zone rule: IANA names only

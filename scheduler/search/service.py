@@ -25,6 +25,13 @@ from store.repository import JobRepository
 from store.search_keyword import KeywordSearch, Term, keyword_terms
 
 Mode = Literal["hybrid", "vector", "keyword"]
+# A job less similar to the query than this is no answer to it, unless it matched by identifier.
+# Calibrated on bench/data/retrieval_eval.json (`bench/retrieval_quality.py --calibrate`): midway
+# between the best similarity a query with no job of its own reaches (0.254-0.260: such a query must
+# answer "no job matches") and the similarity that keeps 98 % of the jobs the person meant
+# (0.285-0.294). Runs give 0.27 or 0.28 (the int8 encoder's vectors move slightly with the batch
+# they were encoded in); the lower one keeps the meant jobs safer.
+RELEVANCE_FLOOR = 0.27
 CANDIDATES = 50  # per ranking fed to fusion: deep enough that fusion can lift a job both lists agree on
 KEYWORD_WEIGHT = 1.0
 
@@ -79,11 +86,14 @@ class SearchService:
         return [SearchHit(jobs[h.job_id], h.score, keyword_score=h.score) for h in hits if h.job_id in jobs]
 
     def semantic(self, owner: str, query: str, *, statuses: Sequence[str] = (), job_types: Sequence[str] = (),
-                 limit: int = 10, mode: Mode | None = None) -> tuple[list[SearchHit], Mode]:
+                 limit: int = 10, mode: Mode | None = None,
+                 min_similarity: float | None = None) -> tuple[list[SearchHit], Mode]:
         """Jobs by meaning; returns the hits and the mode actually used.
 
-        Without a loaded model (it failed to load) the search degrades to keywords
-        rather than failing: finding the job is what the person asked for.
+        With `min_similarity`, a job less similar than that is left out unless it matched by
+        keyword, so an unrelated query finds nothing instead of the least bad jobs. Without a
+        loaded model (it failed to load) the search degrades to keywords rather than failing:
+        finding the job is what the person asked for.
         """
         text = query.strip()
         if not text or len(text) > QUERY_MAX:
@@ -91,7 +101,7 @@ class SearchService:
         mode = mode or self.default_mode
         if mode != "keyword":
             try:
-                return self._semantic(owner, text, statuses, job_types, limit, mode), mode
+                return self._semantic(owner, text, statuses, job_types, limit, mode, min_similarity), mode
             except ModelUnavailable:
                 pass
         return self.by_keywords(owner, text, statuses=statuses, job_types=job_types, limit=limit), "keyword"
@@ -106,7 +116,7 @@ class SearchService:
         return vector
 
     def _semantic(self, owner: str, text: str, statuses: Sequence[str], job_types: Sequence[str],
-                  limit: int, mode: Mode) -> list[SearchHit]:
+                  limit: int, mode: Mode, min_similarity: float | None = None) -> list[SearchHit]:
         vector = self.encode_query(text)
         self.embedder.prepare(owner)
         depth = max(CANDIDATES, limit * 2)
@@ -119,6 +129,9 @@ class SearchService:
                                             weights=[1.0, self.keyword_weight])
         else:
             ranked = [(m.job_id, m.similarity) for m in matches]
+        if min_similarity is not None:
+            ranked = [(job_id, score) for job_id, score in ranked
+                      if job_id in keyword_scores or similarity.get(job_id, -1.0) >= min_similarity]
         # Over-fetch: a row whose status moved on since it was indexed is dropped by the re-check.
         head = ranked[: limit * 2]
         jobs = self.repo.get_jobs(owner, [job_id for job_id, _ in head])

@@ -61,3 +61,20 @@ async def test_inbox_is_owner_isolated_over_http(as_owner: ClientFactory, state:
     async with as_owner("alice") as alice:
         got = data(await alice.call_tool("job_inbox", {}))["messages"]
     assert [m["title"] for m in got] == ["Alice's"]
+
+
+async def test_the_inbox_counts_what_its_filter_and_limit_left(server: JobsServer, state: App) -> None:
+    async with Client(server) as client:
+        for title, chat in [("one", "c1"), ("two", "c1"), ("three", "c1"), ("elsewhere", "c2"), ("no chat", None)]:
+            data(await client.call_tool("job_create", {"title": title, "instructions": title, "action": "notify",
+                                                       **({"chat_id": chat} if chat else {})}))
+        await tick(state)
+        first = data(await client.call_tool("job_inbox", {"chat_id": "c1", "limit": 2}))
+        rest = data(await client.call_tool("job_inbox", {"chat_id": "c1", "limit": 2}))
+        everything = data(await client.call_tool("job_inbox", {"ack": False}))
+    # All fired in one pass at one instant: the order among them is the ids'.
+    assert len(first["messages"]) == 2 and (first["more"], first["unread_elsewhere"]) == (1, 2)
+    assert len(rest["messages"]) == 1 and "more" not in rest and rest["unread_elsewhere"] == 2
+    assert {m["title"] for m in first["messages"] + rest["messages"]} == {"one", "two", "three"}
+    assert {m["title"] for m in everything["messages"]} == {"elsewhere", "no chat"}
+    assert "unread_elsewhere" not in everything and "more" not in everything

@@ -24,7 +24,7 @@ READS = {
     "job_list": lambda _job_id: {},
     "job_runs": lambda job_id: {"job_id": job_id},
     "job_retrieval_by_keywords": lambda _job_id: {"keywords": "timesheet"},
-    "job_retrieval_semantic": lambda _job_id: {"query": "the hours I worked this week"},
+    "job_retrieval_semantic": lambda _job_id: {"query": "my timesheet"},
     "job_inbox": lambda _job_id: {"ack": False},
 }
 BRIEF_JOB = JobView.BRIEF | {"schedule_summary", "paused_reason", "last_error"}

@@ -33,3 +33,21 @@ async def test_bad_filters_and_blank_input_are_invalid_arguments(server: JobsSer
         assert text.startswith("invalid_argument:") and "query" in text
         found = data(await client.call_tool("job_retrieval_by_keywords", {"keywords": '"(( AND NEAR *'}))
         assert found["jobs"] == []
+
+
+async def test_semantic_search_says_when_no_job_matches(server: JobsServer) -> None:
+    async with Client(server) as client:
+        for title, text in [("Water the plants", "Remind me to water the balcony plants"),
+                            ("Passport renewal", "Remind me to renew my passport before the trip to Japan")]:
+            data(await client.call_tool("job_create", {"title": title, "instructions": text}))
+        none = data(await client.call_tool("job_retrieval_semantic", {"query": "bake sourdough bread"}))
+        every = data(await client.call_tool("job_retrieval_semantic", {"query": "bake sourdough bread",
+                                                                        "min_similarity": -1}))
+        meant = data(await client.call_tool("job_retrieval_semantic", {"query": "my travel document"}))
+        refused = error(await client.call_tool("job_retrieval_semantic", {"query": "x", "min_similarity": 2}))
+        no_words = data(await client.call_tool("job_retrieval_by_keywords", {"keywords": ["sourdough"]}))
+    assert none["jobs"] == [] and none["note"].startswith("no job matches 'bake sourdough bread'")
+    assert len(every["jobs"]) == 2 and "note" not in every
+    assert [j["job"]["title"] for j in meant["jobs"]] == ["Passport renewal"]
+    assert refused.startswith("invalid_argument: min_similarity") and "-1 to 1" in refused
+    assert no_words == {"jobs": [], "mode": "keyword", "note": "no job contains 'sourdough'"}

@@ -14,9 +14,10 @@ from sqlalchemy import update
 from scheduler.jobs.job_input import JobPatch
 from scheduler.jobs.service import JobService
 from scheduler.search.encoder import ONNX_NAME
-from scheduler.search.service import SearchService
+from scheduler.search.service import RELEVANCE_FLOOR, SearchService
 from store.models import Job
 from store.repository import JobRepository
+from tests.scheduler.search.conftest import ALICE_JOBS
 
 QUERIES = ["the thing about the money Acme owes me", "what did I ask you to watch about the rival company",
            "Hooli", "Secret merger memo", "INV-2093", "board rumours"]
@@ -146,3 +147,20 @@ def test_the_model_loads_offline_from_the_installed_package(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(tmp_path.glob("*.onnx"))
+
+
+def test_the_relevance_floor_leaves_unrelated_jobs_out(search: SearchService, jobs: dict[str, Job]) -> None:
+    unfloored, _ = search.semantic("alice", "bake sourdough bread", mode="hybrid")
+    assert len(unfloored) == len(ALICE_JOBS)  # without a floor every job ranks, however unrelated
+    floored, _ = search.semantic("alice", "bake sourdough bread", mode="hybrid",
+                                 min_similarity=RELEVANCE_FLOOR)
+    assert floored == []
+    meant, _ = search.semantic("alice", "don't let me forget my travel document", min_similarity=RELEVANCE_FLOOR)
+    assert [h.job.title for h in meant][:1] == ["Passport renewal"]
+    assert all((h.similarity or 0) >= RELEVANCE_FLOOR for h in meant)
+
+
+def test_an_identifier_match_passes_the_floor(search: SearchService, jobs: dict[str, Job]) -> None:
+    # Even a floor no meaning can reach keeps the job the identifier names.
+    hits, _ = search.semantic("alice", "INV-2107", mode="hybrid", min_similarity=0.99)
+    assert [h.job.title for h in hits] == ["Chase invoice INV-2107"]
