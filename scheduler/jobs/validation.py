@@ -75,8 +75,9 @@ def check_window(field: str, instant: datetime | None, shown: object) -> None:
 def infer_job_type(data: JobInput) -> JobType:
     if data.job_type:
         return JobType(data.job_type)
+    # A repeating schedule with an end condition is a goal watched until met.
     if data.cron:
-        return JobType.SCHEDULED
+        return JobType.ONGOING if data.end_condition else JobType.SCHEDULED
     if data.interval_seconds is not None or data.interval_days is not None:
         return JobType.ONGOING if data.end_condition else JobType.RECURRING
     return JobType.ONE_OFF
@@ -143,8 +144,12 @@ def _spec_from_words(data: JobInput, now: datetime, window: dict[str, Any]) -> S
     except OverflowError as exc:  # a moment beyond the calendar ("in 10000 years")
         raise InvalidArgument("schedule", WINDOW_EXPECTED, data.schedule) from exc
     job_type = spec.job_type
-    wanted = infer_job_type(data) if data.job_type else None
-    if wanted == JobType.ONGOING and spec.job_type in (JobType.RECURRING, JobType.ONGOING):
+    wanted = JobType(data.job_type) if data.job_type else (JobType.ONGOING if data.end_condition else None)
+    if wanted == JobType.ONGOING:
+        # ONGOING repeats on any rule (calendar or interval) until its end condition is met.
+        if spec.job_type == JobType.ONE_OFF:
+            raise InvalidArgument("schedule", "a repeating schedule for an ONGOING job (it runs until its "
+                                              "end_condition is met)", data.schedule)
         job_type = JobType.ONGOING
     elif wanted is not None and wanted != spec.job_type:
         raise InvalidArgument(
@@ -160,16 +165,17 @@ def _spec_from_fields(data: JobInput, now: datetime, window: dict[str, Any]) -> 
         _refuse("ONE_OFF", cron=data.cron, interval_seconds=data.interval_seconds, interval_days=data.interval_days)
         run_at = parse_time("run_at", data.run_at, window["timezone"]) or now
         return ScheduleSpec(job_type=job_type, run_at=run_at, **window)
-    if job_type == JobType.SCHEDULED:
-        _refuse("SCHEDULED", run_at=data.run_at, interval_seconds=data.interval_seconds,
+    if job_type == JobType.SCHEDULED or (job_type == JobType.ONGOING and data.cron):
+        _refuse(job_type.value, run_at=data.run_at, interval_seconds=data.interval_seconds,
                 interval_days=data.interval_days)
         if not data.cron:
             raise InvalidArgument("cron", "a 5-field cron line for a SCHEDULED job, such as '0 9 * * 1'", None)
         return ScheduleSpec(job_type=job_type, cron=validate_cron(data.cron), **window)
     _refuse(job_type.value, run_at=data.run_at, cron=data.cron)
     if (data.interval_seconds is None) == (data.interval_days is None):
+        kinds = "cron, schedule words, or " if job_type == JobType.ONGOING else ""
         raise InvalidArgument(
-            "interval_seconds", f"exactly one of interval_seconds or interval_days for a {job_type.value} job",
+            "interval_seconds", f"{kinds}exactly one of interval_seconds or interval_days for a {job_type.value} job",
             None,
         )
     return ScheduleSpec(job_type=job_type, interval_seconds=data.interval_seconds,

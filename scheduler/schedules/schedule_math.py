@@ -91,8 +91,8 @@ def first_fire(spec: ScheduleSpec, now: datetime) -> datetime | None:
     """The first fire of a newly created job (aware UTC), or None if it can never fire.
 
     ONE_OFF: run_at (or now), even if slightly past: the caller applies the misfire grace.
-    SCHEDULED: the first cron fire >= start_at and > now.
-    RECURRING/ONGOING: anchor_at; else start_at if still ahead, else the first point of
+    SCHEDULED (and ONGOING on a cron line): the first cron fire >= start_at and > now.
+    RECURRING/ONGOING on an interval: anchor_at; else start_at if still ahead, else the first point of
     the start_at grid after now; else now + one interval.
     """
     now = _as_utc(now, "now")
@@ -100,7 +100,7 @@ def first_fire(spec: ScheduleSpec, now: datetime) -> datetime | None:
         return None
     if spec.job_type is JobType.ONE_OFF:
         fire = _as_utc(spec.run_at, "run_at") if spec.run_at is not None else now
-    elif spec.job_type is JobType.SCHEDULED:
+    elif spec.cron is not None:
         fire = _cron_next(spec, _lower_bound(spec, now))
     else:
         fire = _first_interval_fire(spec, now)
@@ -119,7 +119,7 @@ def next_fire(spec: ScheduleSpec, after: datetime, run_count: int = 0) -> dateti
         return None
     if spec.job_type is JobType.ONE_OFF:
         fire = _one_off_next(spec, after, run_count)
-    elif spec.job_type is JobType.SCHEDULED:
+    elif spec.cron is not None:
         fire = _cron_next(spec, _lower_bound(spec, after))
     else:
         if spec.anchor_at is None:
@@ -159,7 +159,7 @@ def describe(spec: ScheduleSpec) -> str:
     """One line for people, e.g. "Every Monday at 09:00 (Europe/Berlin)" or "Every 15 minutes"."""
     if spec.job_type is JobType.ONE_OFF:
         base = _describe_one_off(spec)
-    elif spec.job_type is JobType.SCHEDULED:
+    elif spec.cron is not None:
         base = describe_cron(_checked_cron(spec.cron), spec.timezone)
     else:
         base = _describe_interval(spec)
@@ -303,7 +303,7 @@ def _cron_line_next(expr: str, tz: ZoneInfo, lower: datetime) -> datetime | None
 
 
 def _is_interval_type(spec: ScheduleSpec) -> bool:
-    return spec.job_type in (JobType.RECURRING, JobType.ONGOING)
+    return spec.cron is None and spec.job_type in (JobType.RECURRING, JobType.ONGOING)
 
 
 def _interval(spec: ScheduleSpec) -> _Interval:

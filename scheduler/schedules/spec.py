@@ -20,9 +20,9 @@ class ScheduleSpec:
     timezone: str = "UTC"
     # ONE_OFF: the moment to fire.
     run_at: datetime | None = None
-    # SCHEDULED: a 5-field cron line read in `timezone`.
+    # SCHEDULED, or ONGOING on a calendar rule: a 5-field cron line read in `timezone`.
     cron: str | None = None
-    # RECURRING / ONGOING: elapsed seconds, or calendar days at a fixed local time.
+    # RECURRING, or ONGOING on an interval: elapsed seconds, or calendar days at a fixed local time.
     interval_seconds: int | None = None
     interval_days: int | None = None
     # RECURRING / ONGOING: the first scheduled fire; later fires are counted from it.

@@ -132,3 +132,17 @@ async def test_create_with_times_of_different_minutes_stores_one_cron_line_each(
     assert job["schedule_summary"].startswith("Every Monday and Wednesday at 07:45 and 18:30")
     # Now is Tuesday 2026-11-24 07:00 in New York: next Wednesday morning, then its evening.
     assert created["next_fires"][:2] == ["2026-11-25T07:45:00-05:00", "2026-11-25T18:30:00-05:00"]
+
+
+async def test_an_ongoing_job_takes_a_wall_clock_schedule(server: JobsServer) -> None:
+    async with Client(server) as client:
+        created = data(await client.call_tool("job_create", {
+            "title": "Kettle", "instructions": "Check the kettle price", "job_type": "ONGOING",
+            "schedule": "every day at 8am", "timezone": "Europe/Berlin", "end_condition": "it costs under 30 EUR"}))
+        job = data(await client.call_tool("job_retrieval_by_id", {"job_id": created["job"]["id"],
+                                                                  "detail": "full"}))["job"]
+    assert (job["job_type"], job["cron"], job["end_condition"]) == ("ONGOING", "0 8 * * *", "it costs under 30 EUR")
+    assert created["job"]["schedule_summary"] == "Daily at 08:00 (Europe/Berlin)"
+    # Now is 2026-11-24 13:00 in Berlin: tomorrow morning, then each morning.
+    assert created["next_fires"] == ["2026-11-25T08:00:00+01:00", "2026-11-26T08:00:00+01:00",
+                                     "2026-11-27T08:00:00+01:00"]

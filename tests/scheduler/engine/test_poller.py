@@ -94,6 +94,32 @@ async def test_ongoing_job_runs_until_the_verdict_says_done(engine: Engine) -> N
     assert second.run_number == 2 and second.recent_summaries == ["price 120"]
 
 
+async def test_ongoing_job_on_a_wall_clock_rule_fires_on_it_until_done(engine: Engine) -> None:
+    # Now is Tuesday 2026-11-24 12:00 UTC = 13:00 in Berlin: the first fire is tomorrow at 08:00 CET.
+    job = engine.create(job_type="ONGOING", schedule="every day at 8am", timezone="Europe/Berlin",
+                        end_condition="the kettle costs under 30 EUR")
+    assert (job.job_type, job.cron) == ("ONGOING", "0 8 * * *")
+    engine.agent.script = [ActionResult(summary="34 EUR", verdict=Verdict.CONTINUE),
+                           ActionResult(summary="32 EUR", verdict=Verdict.CONTINUE),
+                           ActionResult(summary="29 EUR", verdict=Verdict.COMPLETED)]
+    fired = []
+    for _ in range(3):
+        due = engine.job(job.id).next_run_at
+        assert due is not None
+        engine.clock.set(due - timedelta(seconds=1))  # nothing is due a second early
+        with anyio.fail_after(10):
+            assert (await engine.poller.tick()).claimed == 0
+        engine.clock.set(due)
+        with anyio.fail_after(10):
+            await engine.poller.tick()
+            await engine.poller.drain()
+        fired.append(due.isoformat())
+    assert fired == ["2026-11-25T07:00:00+00:00", "2026-11-26T07:00:00+00:00", "2026-11-27T07:00:00+00:00"]
+    done = engine.job(job.id)
+    assert done.status == "COMPLETED" and done.run_count == 3 and done.next_run_at is None
+    assert [r.verdict for r in engine.run_rows(job.id)] == ["continue", "continue", "completed"]
+
+
 async def test_concurrency_limit_caps_claims_per_node(engine: Engine) -> None:
     for n in range(12):
         engine.create(action="notify", title=f"reminder {n}")

@@ -58,3 +58,30 @@ def test_plain_words_beyond_the_window_are_refused() -> None:
     with pytest.raises(InvalidArgument) as info:
         check_schedule(data, "UTC", NOW, Limits())
     assert info.value.field == "schedule"
+
+
+@pytest.mark.parametrize(("fields", "cron"), [
+    ({"job_type": "ONGOING", "schedule": "every day at 8am"}, "0 8 * * *"),
+    ({"schedule": "every weekday at 7:30"}, "30 7 * * 1-5"),  # an end condition makes it ONGOING
+    ({"job_type": "ONGOING", "cron": "0 9 * * 1"}, "0 9 * * 1"),
+    ({"cron": "0 9 * * 1"}, "0 9 * * 1"),
+])
+def test_an_ongoing_job_takes_a_wall_clock_rule(fields: dict[str, str], cron: str) -> None:
+    data = JobInput(title="t", instructions="i", timezone="Europe/Berlin", end_condition="the price is below 30",
+                    **fields)  # type: ignore[arg-type]
+    checked = check_schedule(data, "Europe/Berlin", NOW, Limits())
+    assert (checked.spec.job_type.value, checked.spec.cron) == ("ONGOING", cron)
+    assert checked.spec.interval_seconds is None and checked.spec.interval_days is None
+
+
+@pytest.mark.parametrize(("fields", "field", "needle"), [
+    ({"job_type": "ONGOING", "schedule": "tomorrow at 9"}, "schedule", "repeating schedule"),
+    ({"schedule": "tomorrow at 9"}, "schedule", "repeating schedule"),
+    ({"job_type": "ONGOING"}, "interval_seconds", "cron"),
+    ({"job_type": "ONGOING", "cron": "0 9 * * 1", "interval_seconds": 3600}, "interval_seconds", "no interval"),
+])
+def test_an_ongoing_job_needs_one_repeating_rule(fields: dict[str, object], field: str, needle: str) -> None:
+    data = JobInput(title="t", instructions="i", end_condition="done", **fields)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument) as info:
+        check_schedule(data, "UTC", NOW, Limits())
+    assert info.value.field == field and needle in info.value.message, info.value.message

@@ -426,3 +426,14 @@ def test_validate_cron_rejects(expr: str, expected_fragment: str) -> None:
         validate_cron(expr)
     assert caught.value.field == "cron"
     assert expected_fragment in caught.value.expected
+
+
+def test_an_ongoing_cron_spec_fires_and_reads_like_a_scheduled_one() -> None:
+    now = datetime(2027, 3, 24, 12, 0, tzinfo=UTC)
+    scheduled = ScheduleSpec(job_type=JobType.SCHEDULED, timezone=BERLIN, cron="0 8 * * 1-5")
+    ongoing = ScheduleSpec(job_type=JobType.ONGOING, timezone=BERLIN, cron="0 8 * * 1-5")
+    assert upcoming_fires(ongoing, now, 4) == upcoming_fires(scheduled, now, 4)
+    assert first_fire(ongoing, now) == datetime(2027, 3, 25, 7, 0, tzinfo=UTC)
+    # Across the spring-forward of 2027-03-28: 08:00 CEST is 06:00 UTC.
+    assert next_fire(ongoing, datetime(2027, 3, 26, 7, 0, tzinfo=UTC)) == datetime(2027, 3, 29, 6, 0, tzinfo=UTC)
+    assert describe(ongoing) == describe(scheduled) == "Every weekday at 08:00 (Europe/Berlin)"
