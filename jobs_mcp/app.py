@@ -32,6 +32,7 @@ from scheduler.jobs.quotas import Quotas
 from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
 from scheduler.llm.client import LLM
+from scheduler.llm.schedule_words import ScheduleReader
 from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
 from store.engine import make_engine
@@ -58,6 +59,7 @@ class App:
     repo: JobRepository
     service: JobService
     llm: LLM | None  # None without ANTHROPIC_API_KEY
+    schedule_reader: ScheduleReader | None  # reads schedule words the grammar cannot; None without an LLM
     agent_action: Action  # AgentAction, or NoLLMAction's clear error without a key
     search: SearchService | None  # None when built without search
     deliveries: DeliveryStore
@@ -150,7 +152,9 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
     if mode is not EngineMode.OFF:
         parts = build_engine(settings, db, repo, service, clock, actions={**default_actions(agent_action),
                              **(actions or {})}, outbox=outbox, mode=mode, tuning=tuning)
-    return App(settings=settings, clock=clock, db=db, repo=repo, service=service, llm=llm, agent_action=agent_action,
+    reader = ScheduleReader(llm, clock) if llm is not None else None
+    return App(settings=settings, clock=clock, db=db, repo=repo, service=service, llm=llm, schedule_reader=reader,
+               agent_action=agent_action,
                search=search_service, deliveries=deliveries,
                outbox=outbox, subscriptions=subscriptions, inbox_notifier=inbox_notifier, dispatcher=dispatcher,
                engine=parts, owns_db=owns_db)

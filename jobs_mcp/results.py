@@ -198,11 +198,39 @@ class JobResult(PublicModel):
     job: JobView
 
 
+class ReadingView(PublicModel):
+    """A language model's reading of schedule words, waiting for the person's yes."""
+
+    schedule: str = Field(description="The words as given")
+    summary: str = Field(description="What the model read, in one line")
+    fires: list[str] = Field(description="The next fires it gives, in the zone with offset")
+    job_type: str | None = None
+    run_at: str | None = None
+    cron: str | None = None
+    interval_seconds: int | None = None
+    interval_days: int | None = None
+
+
+LLM_READ = "'llm' when a language model read the schedule words"
+PENDING = "Set when nothing was stored because the schedule reading needs the person's yes (see note)"
+
+
 class CreateResult(PublicModel):
-    job: JobView
-    created: bool = Field(description="False when the idempotency key matched an existing job")
-    next_fires: list[str] = Field(description="The coming fires in the job's time zone, with offset")
-    interpreted_by: str | None = Field(None, description="'llm' when a language model read the schedule words")
+    created: bool = Field(description="True: a new job is stored. False: the idempotency key matched an existing "
+                                      "job (then `job` is it), or nothing was stored (then `note` says why)")
+    job: JobView | None = None
+    next_fires: list[str] = Field(default_factory=list,
+                                  description="The coming fires in the job's time zone, with offset")
+    interpreted_by: str | None = Field(None, description=LLM_READ)
+    needs_confirmation: ReadingView | None = Field(None, description=PENDING)
+    note: str | None = None
+
+
+class UpdateResult(PublicModel):
+    job: JobView | None = Field(None, description="The job as changed; absent when nothing was changed (see note)")
+    interpreted_by: str | None = Field(None, description=LLM_READ)
+    needs_confirmation: ReadingView | None = Field(None, description=PENDING)
+    note: str | None = None
 
 
 class JobWithRuns(PublicModel):

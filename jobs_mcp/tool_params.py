@@ -68,10 +68,3 @@ def with_params(*params: inspect.Parameter) -> Callable[[F], F]:
 def given_arguments(fields: dict[str, Any]) -> dict[str, Any]:
     """The arguments the caller gave: the SDK passes every declared one, None when left out."""
     return {name: value for name, value in fields.items() if value is not None}
-
-
-def with_reading(given: dict[str, Any], read: dict[str, Any] | None) -> dict[str, Any]:
-    """The arguments with an LLM's reading of the `schedule` words in place of the words (see schedule_fallback)."""
-    if read is None:
-        return given
-    return {**{k: v for k, v in given.items() if k != "schedule"}, "schedule_text": given.get("schedule"), **read}

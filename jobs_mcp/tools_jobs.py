@@ -18,11 +18,22 @@ from jobs_mcp.results import (
     JobWithRuns,
     RunListResult,
     RunView,
+    UpdateResult,
     fires_of,
 )
-from jobs_mcp.schedule_fallback import with_schedule_fallback
+from jobs_mcp.schedule_fallback import (
+    ChangedAnswer,
+    ChangedReading,
+    ConfirmParam,
+    NewAnswer,
+    NewReading,
+    declined_note,
+    pending_note,
+    verdict,
+    with_reading,
+)
 from jobs_mcp.state import app_state, caller, off_loop
-from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params, with_reading
+from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params
 from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput, JobPatch
 from scheduler.jobs.service import CreateOutcome
@@ -35,7 +46,7 @@ from store.models import Job
 JobId = text(None, L.JOB_ID_MAX, required=True)  # the name says it all; answers show the form
 Reason = text("Why; kept in the job's history", L.REASON_MAX)
 Filter = Annotated[str | list[str] | None, Field(description="One value or a list")]
-Limit = count(f"How many to return ({L.LIST_LIMIT.low}-{L.LIST_LIMIT.high})", L.LIST_LIMIT, required=True)
+Limit = count("How many at most", L.LIST_LIMIT, required=True)  # the bounds are in the schema
 Cursor = text("next_cursor from the previous page", L.CURSOR_MAX)
 RunsShown = count("How many recent runs to include", L.RUNS_SHOWN, required=True)
 
@@ -73,7 +84,8 @@ def register_job_tools(server: MCPServer[Any]) -> None:
 def _register_writes(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_write())
     @with_params(*model_params(JobInput, exclude=JobInput.INTERNAL))
-    async def job_create(ctx: Context, **fields: Any) -> CreateResult:
+    async def job_create(ctx: Context, reading: NewReading, answer: NewAnswer, confirm: ConfirmParam = None,
+                         **fields: Any) -> CreateResult:
         """Create a job: a reminder, a task that runs later or on a schedule, or a goal watched until met.
 
         Say when in `schedule` (plain words) or with one explicit form (run_at, cron, interval_*). Confirm the
@@ -87,32 +99,42 @@ def _register_writes(server: MCPServer[Any]) -> None:
         every month at 17:00', cron '0 9 * * 1', interval_days 3.
         """
         state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
+        llm_read = "llm" if reading is not None else None
+        if reading is not None and (yes := verdict(answer, confirm)) is not True:
+            with_reading(given, reading)  # an unusable reading is refused, not offered
+            if yes is False:
+                return CreateResult(created=False, interpreted_by=llm_read, note=declined_note(reading))
+            return CreateResult(created=False, interpreted_by=llm_read, needs_confirmation=reading.view(),
+                                note=pending_note("job_create"))
 
-        def answer(outcome: CreateOutcome) -> CreateResult:
+        def stored(outcome: CreateOutcome) -> CreateResult:
             return CreateResult(job=JobView.of(outcome.job, spec=outcome.spec), created=outcome.created,
-                                next_fires=fires_of(outcome.job, state.clock.now(), spec=outcome.spec))
+                                next_fires=fires_of(outcome.job, state.clock.now(), spec=outcome.spec),
+                                interpreted_by=llm_read)
 
-        async def attempt(read: dict[str, Any] | None) -> CreateResult:
-            data = JobInput.model_validate(with_reading(given, read))
-            return await off_loop(state.service.create, owner, data, answer=answer)
-
-        return await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
+        data = JobInput.model_validate(with_reading(given, reading))
+        return await off_loop(state.service.create, owner, data, answer=stored)
 
     @server.tool(annotations=_write())
     @with_params(*model_params(JobPatch, exclude=JobInput.INTERNAL, described_in=JobInput))
-    async def job_update(job_id: JobId, ctx: Context, **fields: Any) -> JobResult:
+    async def job_update(job_id: JobId, ctx: Context, reading: ChangedReading, answer: ChangedAnswer,
+                         confirm: bool | None = None, **fields: Any) -> UpdateResult:
         """Change a job: the fields mean what they mean in job_create, and only those you send change.
         A new schedule takes effect from now."""
         state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
-
-        async def attempt(read: dict[str, Any] | None) -> JobResult:
-            patch = JobPatch.model_validate(with_reading(given, read))
-            # The brief answer shows what changed, but not the long texts back.
-            changed = frozenset(patch.sent) - {"instructions", "guidance"}
-            return await off_loop(state.service.update, owner, job_id, patch,
-                                  answer=lambda job: JobResult(job=JobView.of(job, also=changed)))
-
-        return await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
+        llm_read = "llm" if reading is not None else None
+        if reading is not None and (yes := verdict(answer, confirm)) is not True:
+            with_reading(given, reading)
+            if yes is False:
+                return UpdateResult(interpreted_by=llm_read, note=declined_note(reading))
+            return UpdateResult(interpreted_by=llm_read, needs_confirmation=reading.view(),
+                                note=pending_note("job_update"))
+        patch = JobPatch.model_validate(with_reading(given, reading))
+        # The brief answer shows what changed, but not the long texts back.
+        changed = frozenset(patch.sent) - {"instructions", "guidance"}
+        return await off_loop(state.service.update, owner, job_id, patch,
+                              answer=lambda job: UpdateResult(job=JobView.of(job, also=changed),
+                                                              interpreted_by=llm_read))
 
     @server.tool(annotations=_write(idempotent=True))
     async def job_pause(job_id: JobId, ctx: Context, reason: Reason = None) -> JobResult:

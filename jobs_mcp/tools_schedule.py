@@ -8,10 +8,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from jobs_mcp.results import PublicModel, iso
-from jobs_mcp.schedule_fallback import with_schedule_fallback
+from jobs_mcp.results import LLM_READ, PublicModel, iso
+from jobs_mcp.schedule_fallback import NewReading, with_reading
 from jobs_mcp.state import app_state, off_loop
-from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params, with_reading
+from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params
 from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import SchedulePlan
@@ -30,6 +30,7 @@ class PreviewResult(PublicModel):
     interval_seconds: int | None = None
     interval_days: int | None = None
     anchor_at: str | None = Field(None, description="RECURRING: the first fire; later fires are counted from it")
+    interpreted_by: str | None = Field(None, description=LLM_READ)
 
 
 PREVIEW_FIELDS = ("schedule", "job_type", "run_at", "cron", "interval_seconds", "interval_days", "timezone")
@@ -41,19 +42,16 @@ def register_schedule_tools(server: MCPServer[Any]) -> None:
     @server.tool(annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                              open_world_hint=False))
     @with_params(*model_params(JobInput, only=PREVIEW_FIELDS, described_in=JobInput))
-    async def schedule_preview(ctx: Context, count: PreviewCount = 5, now: Now = None,
+    async def schedule_preview(ctx: Context, reading: NewReading, count: PreviewCount = 5, now: Now = None,
                                detail: DetailParam = "brief", **fields: Any) -> PreviewResult:
         """Show how a schedule (fields as in job_create) is understood: its job type, a one-line summary and
         the next fire times. Nothing is stored."""
         state = app_state(ctx)
-        given = given_arguments(fields)
-
-        async def attempt(read: dict[str, Any] | None) -> SchedulePlan:
-            data = JobInput.model_validate({"title": "preview", "instructions": "preview", **with_reading(given, read)})
-            return await off_loop(state.service.preview, data, now, count)
-
-        preview = await with_schedule_fallback(state, given.get("schedule"), given.get("timezone"), attempt)
-        result = PreviewResult(job_type=preview.job_type.value, summary=preview.summary, fires=preview.fires_local)
+        data = JobInput.model_validate({"title": "preview", "instructions": "preview",
+                                        **with_reading(given_arguments(fields), reading)})
+        preview: SchedulePlan = await off_loop(state.service.preview, data, now, count)
+        result = PreviewResult(job_type=preview.job_type.value, summary=preview.summary, fires=preview.fires_local,
+                               interpreted_by="llm" if reading is not None else None)
         if detail == "full":
             spec = preview.spec
             result = result.model_copy(update={

@@ -31,12 +31,11 @@ def _keywords_rule(value: str | list[str], info: ValidationInfo) -> str | list[s
 
 
 Keywords = Annotated[str | list[str], AfterValidator(_keywords_rule), Field(
-    description="Words to look for in titles and instructions: a string or a list. Identifiers such as "
-                "'INV-2093' match whole. Any text is safe: quotes, AND, *, : are ordinary characters.")]
+    description="Words or identifiers to find in titles and instructions (a string or a list); 'INV-2093' "
+                "matches whole, and any text is safe")]
 Query = text("What the job is about, in the person's own words, e.g. 'the thing about money clients owe me'",
              L.QUERY_MAX, required=True)
-SearchLimit = count(f"How many jobs to return at most ({L.SEARCH_LIMIT.low}-{L.SEARCH_LIMIT.high})",
-                    L.SEARCH_LIMIT, required=True)
+SearchLimit = count("How many at most", L.SEARCH_LIMIT, required=True)
 StatusFilter = Annotated[Filter, Field(description="One value or a list; ARCHIVED jobs only when named")]
 
 MinSimilarity = number(f"Leave out jobs less similar than this (default {RELEVANCE_FLOOR}; a job matched by an "

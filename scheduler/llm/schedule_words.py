@@ -8,11 +8,12 @@ error stands.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import anthropic
 
+from scheduler.clock import Clock
 from scheduler.llm.client import LLM
 from scheduler.llm.judge import tool_input
 from scheduler.llm.pricing import Usage
@@ -59,3 +60,24 @@ async def translate_schedule(llm: LLM, text: str, tz_name: str, now: datetime) -
         return None, usage
     fields = {name: answer[name] for name in FIELDS if answer.get(name) not in (None, "")}
     return (fields or None), usage
+
+
+class ScheduleReader:
+    """translate_schedule with a short memory: the same words in the same zone read the same for `ttl`.
+
+    A reading the person is asked to confirm is read again on the confirming call (and on every
+    round of an input-required call); the model must not answer differently in between.
+    """
+
+    def __init__(self, llm: LLM, clock: Clock, ttl: timedelta = timedelta(minutes=10)) -> None:
+        self.llm, self.clock, self.ttl = llm, clock, ttl
+        self._readings: dict[tuple[str, str], tuple[datetime, dict[str, Any] | None]] = {}
+
+    async def read(self, text: str, tz_name: str) -> dict[str, Any] | None:
+        now = self.clock.now()
+        self._readings = {key: kept for key, kept in self._readings.items() if now - kept[0] < self.ttl}
+        key = (" ".join(text.split()).casefold(), tz_name)
+        if key not in self._readings:
+            fields, _usage = await translate_schedule(self.llm, text, tz_name, now)
+            self._readings[key] = (now, fields)
+        return self._readings[key][1]
