@@ -16,10 +16,13 @@ from pydantic import AnyUrl
 from starlette.types import ASGIApp
 
 from jobs_mcp.app import App
+from jobs_mcp.chat_prompts import register_prompts
+from jobs_mcp.completion import register_completion
 from jobs_mcp.config import Settings
 from jobs_mcp.errors import error_text
 from jobs_mcp.http_guard import HostGuard, transport_security
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
+from jobs_mcp.job_resource import register_job_resource
 from jobs_mcp.results import PublicModel, compact_json, lean
 from jobs_mcp.schemas import portable_tool
 from jobs_mcp.strict_args import refuse_unknown
@@ -102,6 +105,9 @@ def build_server(app: App) -> JobsServer:
         register_search_tools(server)
     register_observe_tools(server)
     register_inbox_tools(server)
+    register_job_resource(server)
+    register_prompts(server)
+    register_completion(server)
     app.subscriptions.install(server)
     return server
 

@@ -18,6 +18,12 @@ def _known_zones() -> frozenset[str]:
     return frozenset(name for name in available_timezones() if "/" in name and not name.startswith("SystemV/"))
 
 
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every name `zone` accepts, sorted (for argument completion)."""
+    return tuple(sorted(_known_zones() | {"UTC"}))
+
+
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for a valid IANA name, or InvalidArgument('timezone', ...)."""
