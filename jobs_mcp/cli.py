@@ -48,6 +48,8 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
                                                               "then answers 404 (default 1800)"),
     ("--max-sessions", "JOBS_MCP_MAX_SESSIONS", "Live MCP sessions at most; a new one beyond gets 503 "
                                                 "(default 1000)"),
+    ("--max-sessions-per-owner", "JOBS_MCP_MAX_SESSIONS_PER_OWNER", "Live MCP sessions of one owner at most; a new "
+                                                                    "one beyond gets 503 (default 250; 0: no limit)"),
     ("--log-level", "JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR (default INFO)"),
     ("--max-active-jobs", "JOBS_MCP_MAX_ACTIVE_JOBS", "Jobs one owner may keep unfinished (default 1000; "
                                                       "0: no limit)"),

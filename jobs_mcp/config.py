@@ -59,6 +59,7 @@ class Settings:
     keep_alive_seconds: float = 30
     session_idle_seconds: float = 1800
     max_sessions: int = 1000
+    max_sessions_per_owner: int = 250  # 0: only the cap on all sessions
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -91,6 +92,7 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_KEEP_ALIVE_SECONDS": ("keep_alive_seconds", "positive"),
     "JOBS_MCP_SESSION_IDLE_SECONDS": ("session_idle_seconds", "positive"),
     "JOBS_MCP_MAX_SESSIONS": ("max_sessions", "positive"),
+    "JOBS_MCP_MAX_SESSIONS_PER_OWNER": ("max_sessions_per_owner", "quota"),
 }
 MAX_DAILY_SPEND_USD = 1_000_000
 

@@ -25,6 +25,7 @@ from jobs_mcp.identity import OwnerMiddleware, TokenTable
 from jobs_mcp.job_resource import register_job_resource
 from jobs_mcp.results import PublicModel, compact_json, lean
 from jobs_mcp.schemas import portable_tool
+from jobs_mcp.session_caps import cap_sessions_per_owner
 from jobs_mcp.strict_args import refuse_unknown
 from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource, register_inbox_tools
 from jobs_mcp.tools_jobs import register_job_tools
@@ -119,4 +120,5 @@ def build_http_app(server: JobsServer, settings: Settings) -> ASGIApp:
     app = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security,
                                      session_idle_timeout=settings.session_idle_seconds,
                                      max_sessions=settings.max_sessions)
+    cap_sessions_per_owner(server.session_manager, settings.max_sessions_per_owner)
     return HostGuard(OwnerMiddleware(app, tokens), security)
