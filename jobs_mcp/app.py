@@ -152,7 +152,7 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
     if mode is not EngineMode.OFF:
         parts = build_engine(settings, db, repo, service, clock, actions={**default_actions(agent_action),
                              **(actions or {})}, outbox=outbox, mode=mode, tuning=tuning)
-    reader = ScheduleReader(llm, clock) if llm is not None else None
+    reader = ScheduleReader(llm, clock, service.quotas) if llm is not None else None
     return App(settings=settings, clock=clock, db=db, repo=repo, service=service, llm=llm, schedule_reader=reader,
                agent_action=agent_action,
                search=search_service, deliveries=deliveries,

@@ -63,7 +63,7 @@ async def _reading(ctx: Context, schedule: str | None, timezone: str | None,
     except InvalidArgument as exc:
         if not (exc.field == "schedule" and exc.reason == NOT_UNDERSTOOD):
             return None
-    fields = await app.schedule_reader.read(schedule, tz_name)
+    fields = await app.schedule_reader.read(schedule, tz_name, caller(ctx))
     if fields is None:
         return None  # the model is unsure or unreachable: the grammar's error stands
     try:

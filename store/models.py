@@ -156,3 +156,19 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     delivered_at: datetime | None = _utc()
     read_at: datetime | None = _utc()
+
+
+class LlmSpend(SQLModel, table=True):
+    """LLM spend outside runs (the chat judge of job_observe_chat, schedule readings), per owner.
+
+    Runs keep their own cost in job_runs.cost_usd; the daily spend quota adds the two.
+    """
+
+    __tablename__ = "llm_spend"
+    __table_args__ = (Index("ix_llm_spend_owner_at", "owner", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+    usd: float
+    purpose: str = Field(max_length=40)

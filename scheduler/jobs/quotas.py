@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from store.errors import LimitExceeded
 from store.repository import JobRepository
-from store.usage import creation_usage, spend_since
+from store.usage import creation_usage, record_spend, spend_since
 
 RATE_WINDOW = timedelta(minutes=1)
 
@@ -48,7 +48,8 @@ class QuotaCheck:
                                 f"try again in {wait_s} s")
 
     def before_llm_run(self, owner: str, now: datetime) -> None:
-        """LimitExceeded if `owner`'s runs since the start of this UTC day cost the daily limit or more."""
+        """LimitExceeded if what `owner` spent on the LLM since the start of this UTC day (runs, chat
+        observation, schedule readings) reaches the daily limit."""
         limit = self.quotas.max_daily_spend_usd
         if limit is None:
             return
@@ -57,4 +58,9 @@ class QuotaCheck:
         if spent >= limit:
             raise LimitExceeded(f"${limit:g} LLM spend per owner per UTC day", "JOBS_MCP_MAX_DAILY_SPEND_USD",
                                 f"${spent:.4f} spent since {day_start:%Y-%m-%d} 00:00 UTC, so the LLM was not "
-                                "called; agent runs go on after 00:00 UTC or with a higher limit")
+                                "called; it is called again after 00:00 UTC or with a higher limit")
+
+    def spent_outside_run(self, owner: str, now: datetime, usd: float, purpose: str) -> None:
+        """Count an LLM call made outside a run towards the owner's daily spend."""
+        if usd > 0:
+            record_spend(self.repo, owner, now, usd, purpose)

@@ -88,10 +88,23 @@ class ChatObserver:
         self.repo = service.repo
 
     async def observe(self, owner: str, chat_id: str, message: str, now: datetime) -> ObserveReport:
+        """LimitExceeded, before any call, if the owner's daily LLM spend is used up; what the calls cost
+        counts towards it."""
         report = ObserveReport()
         jobs = await anyio.to_thread.run_sync(candidates, self.repo, owner, chat_id)
         related = [job for job in jobs if could_relate(message, job)]
         report.skipped_unrelated = len(jobs) - len(related)
+        if not related:
+            return report
+        quotas = self.service.quotas
+        await anyio.to_thread.run_sync(quotas.before_llm_run, owner, now)
+        try:
+            await self._judge(related, message, now, report)
+        finally:
+            await anyio.to_thread.run_sync(quotas.spent_outside_run, owner, now, report.usage.cost_usd, "observe")
+        return report
+
+    async def _judge(self, related: list[Job], message: str, now: datetime, report: ObserveReport) -> None:
         for job in related[:MAX_CANDIDATES]:
             try:
                 observation = await self._ask(job, message, now, report.usage)
@@ -102,7 +115,6 @@ class ChatObserver:
             report.checked.append(observation)
             if observation.met and await anyio.to_thread.run_sync(self._complete, job, observation, now):
                 report.completed.append(observation)
-        return report
 
     async def _ask(self, job: Job, message: str, now: datetime, usage: Usage) -> Observation:
         values = job_values(job, now)

@@ -12,14 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anthropic
+import anyio.to_thread
 
 from scheduler.clock import Clock
+from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.client import LLM
 from scheduler.llm.judge import tool_input
 from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
 from scheduler.schedules.phrases import EXAMPLES
 from scheduler.schedules.timezones import zone
+from store.errors import LimitExceeded
 
 log = logging.getLogger(__name__)
 TOOL_NAME = "explicit_schedule"
@@ -69,15 +72,27 @@ class ScheduleReader:
     round of an input-required call); the model must not answer differently in between.
     """
 
-    def __init__(self, llm: LLM, clock: Clock, ttl: timedelta = timedelta(minutes=10)) -> None:
-        self.llm, self.clock, self.ttl = llm, clock, ttl
+    def __init__(self, llm: LLM, clock: Clock, quotas: QuotaCheck | None = None,
+                 ttl: timedelta = timedelta(minutes=10)) -> None:
+        self.llm, self.clock, self.quotas, self.ttl = llm, clock, quotas, ttl
         self._readings: dict[tuple[str, str], tuple[datetime, dict[str, Any] | None]] = {}
 
-    async def read(self, text: str, tz_name: str) -> dict[str, Any] | None:
+    async def read(self, text: str, tz_name: str, owner: str) -> dict[str, Any] | None:
+        """The model's reading, or None; None without a call when `owner`'s daily LLM spend is used up
+        (the grammar's answer then stands). A call's cost counts towards that spend."""
         now = self.clock.now()
         self._readings = {key: kept for key, kept in self._readings.items() if now - kept[0] < self.ttl}
         key = (" ".join(text.split()).casefold(), tz_name)
         if key not in self._readings:
-            fields, _usage = await translate_schedule(self.llm, text, tz_name, now)
+            if self.quotas is not None:
+                try:
+                    await anyio.to_thread.run_sync(self.quotas.before_llm_run, owner, now)
+                except LimitExceeded:
+                    log.info("schedule reading skipped: owner %s used up the daily LLM spend", owner)
+                    return None
+            fields, usage = await translate_schedule(self.llm, text, tz_name, now)
+            if self.quotas is not None:
+                await anyio.to_thread.run_sync(self.quotas.spent_outside_run, owner, now, usage.cost_usd,
+                                               "schedule")
             self._readings[key] = (now, fields)
         return self._readings[key][1]

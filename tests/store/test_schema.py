@@ -91,10 +91,14 @@ def test_a_fresh_database_is_made_by_the_revisions_and_matches_the_models(engine
     assert ensure_schema(engine) == head()  # at every start: nothing to do
 
 
+BEFORE_MIGRATIONS = ("jobs", "job_runs", "job_events", "deliveries")
+
+
 @pytest.mark.parametrize("had_max_cost", [False, True])
 def test_a_database_of_the_release_before_migrations_is_completed_and_stamped(
         engine: Engine, had_max_cost: bool) -> None:
-    SQLModel.metadata.create_all(engine)  # what that release's start did
+    # What that release's start did: create_all of its tables (tables added by later revisions are theirs).
+    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[name] for name in BEFORE_MIGRATIONS])
     ensure_keyword_index(engine)
     if not had_max_cost:  # a database older than the column schema_additions added
         with engine.begin() as conn:

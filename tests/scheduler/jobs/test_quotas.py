@@ -93,8 +93,21 @@ def test_daily_spend_counts_this_utc_day_and_this_owner_only(repo: JobRepository
         check.before_llm_run("alice", now)
     assert caught.value.message == (
         "$1 LLM spend per owner per UTC day (JOBS_MCP_MAX_DAILY_SPEND_USD); $1.0000 spent since 2026-11-24 "
-        "00:00 UTC, so the LLM was not called; agent runs go on after 00:00 UTC or with a higher limit")
+        "00:00 UTC, so the LLM was not called; it is called again after 00:00 UTC or with a higher limit")
     check.before_llm_run("alice", midnight + timedelta(days=1))  # a new day
+
+
+def test_llm_calls_outside_runs_count_towards_the_daily_spend(repo: JobRepository, clock: FakeClock) -> None:
+    mine = JobService(repo, clock).create("alice", job()).job
+    check = QuotaCheck(repo, Quotas(max_daily_spend_usd=1.0))
+    now = clock.now()
+    add_run(repo, mine.id, "alice", now, 0.5)
+    check.spent_outside_run("alice", now, 0.3, "observe")
+    check.spent_outside_run("bob", now, 5.0, "observe")  # another owner's
+    check.before_llm_run("alice", now)  # 0.8 of 1.0
+    check.spent_outside_run("alice", now, 0.2, "schedule")
+    with pytest.raises(LimitExceeded, match=r"\$1\.0000 spent since"):
+        check.before_llm_run("alice", now)
 
 
 def test_bad_input_is_named_before_a_quota_refuses(repo: JobRepository, clock: FakeClock) -> None:
