@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import DBAPIError
 
+from jobs_mcp.commands import register as register_commands
 from jobs_mcp.config import load_settings
 from store.database_check import check_database
 from store.errors import DatabaseUnusable, InvalidArgument
@@ -58,6 +59,10 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
     ("--max-daily-spend-usd", "JOBS_MCP_MAX_DAILY_SPEND_USD", "LLM spend per owner per UTC day in USD; agent runs "
                                                               "beyond it fail without calling the LLM (default 10; "
                                                               "0: no limit)"),
+    ("--archive-after-days", "JOBS_MCP_ARCHIVE_AFTER_DAYS", "Finished jobs become ARCHIVED after this many days "
+                                                            "(default 30; 0: never)"),
+    ("--purge-after-days", "JOBS_MCP_PURGE_AFTER_DAYS", "Runs, messages and events of archived jobs are deleted "
+                                                        "this many days after archiving (default 180; 0: never)"),
 ]
 
 
@@ -113,6 +118,8 @@ def _database_errors() -> Iterator[None]:
         problem = unavailable.cause if unavailable else str(exc.orig or exc).strip().splitlines()[0]
         raise click.ClickException(f"{_DATABASE}: the schema could not be set up: {problem}") from exc
 
+
+register_commands(main)
 
 if __name__ == "__main__":
     main()

@@ -60,6 +60,9 @@ class Settings:
     session_idle_seconds: float = 1800
     max_sessions: int = 1000
     max_sessions_per_owner: int = 250  # 0: only the cap on all sessions
+    # Retention (docs/operations.md#retention); 0 switches a step off.
+    archive_after_days: int = 30
+    purge_after_days: int = 180
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -93,6 +96,8 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_SESSION_IDLE_SECONDS": ("session_idle_seconds", "positive"),
     "JOBS_MCP_MAX_SESSIONS": ("max_sessions", "positive"),
     "JOBS_MCP_MAX_SESSIONS_PER_OWNER": ("max_sessions_per_owner", "quota"),
+    "JOBS_MCP_ARCHIVE_AFTER_DAYS": ("archive_after_days", "quota"),
+    "JOBS_MCP_PURGE_AFTER_DAYS": ("purge_after_days", "quota"),
 }
 MAX_DAILY_SPEND_USD = 1_000_000
 

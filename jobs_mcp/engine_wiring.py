@@ -21,6 +21,7 @@ from scheduler.engine.actions import Action
 from scheduler.engine.loop import EngineLoop
 from scheduler.engine.notify_pg import PgWakeups
 from scheduler.engine.poller import EngineConfig, Poller
+from scheduler.engine.retention import RetentionPass, RetentionPolicy
 from scheduler.engine.retry import RetryPolicy
 from scheduler.engine.runner import Runner
 from scheduler.jobs.job_input import JobInput
@@ -49,6 +50,7 @@ class EngineTuning:
     recover_every_s: float | None = None
     safety_interval_s: float | None = None
     shutdown_grace_s: float | None = None
+    retention_every_s: float = 3600.0
 
 
 @dataclass
@@ -58,6 +60,7 @@ class EngineParts:
     runner: Runner
     poller: Poller
     loop: EngineLoop | None  # None in MANUAL mode
+    retention: RetentionPass  # run by the loop; tests call retention.run(now)
 
 
 def node_id(explicit: str | None) -> str:
@@ -84,15 +87,18 @@ def build_engine(settings: Settings, db: Engine, repo: JobRepository, service: J
                     retry=tuning.retry, lease_s=config.lease_s, timeout_scale=tuning.timeout_scale,
                     followup=_followup(service))
     poller = Poller(repo=repo, claims=claims, runs=runs, runner=runner, clock=clock, config=config)
+    retention = RetentionPass(service.retention, clock, RetentionPolicy(
+        archive_after_days=settings.archive_after_days, purge_after_days=settings.purge_after_days,
+        every_s=tuning.retention_every_s))
     loop = None
     if mode is EngineMode.LOOP:
         loop = EngineLoop(poller, wakeups=None if is_sqlite(db) else PgWakeups(db),
-                          recover_own_leases=settings.node_id is not None)
+                          recover_own_leases=settings.node_id is not None, retention=retention)
         service.add_listener(loop.on_job_change)
     else:
         # Without the loop, a cancel still has to stop the job's run in flight.
         service.add_listener(_stop_cancelled_runs(runner))
-    return EngineParts(claims, runs, runner, poller, loop)
+    return EngineParts(claims, runs, runner, poller, loop, retention)
 
 
 def _stop_cancelled_runs(runner: Runner) -> Callable[[Job], None]:

@@ -198,6 +198,10 @@ class JobResult(PublicModel):
     job: JobView
 
 
+class DeleteResult(PublicModel):
+    deleted: str = Field(description="The deleted job's id")
+
+
 class ReadingView(PublicModel):
     """A language model's reading of schedule words, waiting for the person's yes."""
 

@@ -68,4 +68,5 @@ def build_search(db: Engine, repo: JobRepository, service: JobService,
     """Keyword and semantic search over `db`; the embedder hears of every job change."""
     embedder = Embedder(EmbeddingStore(db), model or shared_model(), VectorIndex(DIMENSIONS))
     service.add_listener(embedder.notify)
+    service.add_delete_listener(lambda job: embedder.index.remove(job.owner, job.id))
     return SearchService(repo, KeywordSearch(db), embedder)

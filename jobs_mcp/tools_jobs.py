@@ -11,6 +11,7 @@ from pydantic import Field
 from jobs_mcp.app import App
 from jobs_mcp.results import (
     CreateResult,
+    DeleteResult,
     Detail,
     JobListResult,
     JobResult,
@@ -48,6 +49,7 @@ Reason = text("Why; kept in the job's history", L.REASON_MAX)
 Filter = Annotated[str | list[str] | None, Field(description="One value or a list")]
 Limit = count("How many at most", L.LIST_LIMIT, required=True)  # the bounds are in the schema
 Cursor = text("next_cursor from the previous page", L.CURSOR_MAX)
+IncludeArchived = Annotated[bool, Field(description="Also ARCHIVED jobs")]
 RunsShown = count("How many recent runs to include", L.RUNS_SHOWN, required=True)
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -78,6 +80,7 @@ def _job_result(job: Job) -> JobResult:
 
 def register_job_tools(server: MCPServer[Any]) -> None:
     _register_writes(server)
+    _register_retention(server)
     _register_reads(server)
 
 
@@ -158,6 +161,19 @@ def _register_writes(server: MCPServer[Any]) -> None:
         return await off_loop(app_state(ctx).service.run_now, caller(ctx), job_id, answer=_job_result)
 
 
+def _register_retention(server: MCPServer[Any]) -> None:
+    @server.tool(annotations=_write(idempotent=True))
+    async def job_archive(job_id: JobId, ctx: Context, reason: Reason = None) -> JobResult:
+        """Archive a finished job (hidden unless include_archived); done for you days after it ends."""
+        return await off_loop(app_state(ctx).service.archive, caller(ctx), job_id, reason, answer=_job_result)
+
+    @server.tool(annotations=_write(destructive=True, idempotent=True))
+    async def job_delete(job_id: JobId, ctx: Context) -> DeleteResult:
+        """Delete a finished job for good, with its runs and messages (privacy requests)."""
+        await off_loop(app_state(ctx).service.delete, caller(ctx), job_id)
+        return DeleteResult(deleted=job_id)
+
+
 def _register_reads(server: MCPServer[Any]) -> None:
     @server.tool(annotations=_READ)
     async def job_retrieval_by_id(job_id: JobId, ctx: Context, runs: RunsShown = 5,
@@ -168,12 +184,13 @@ def _register_reads(server: MCPServer[Any]) -> None:
 
     @server.tool(annotations=_READ)
     async def job_list(ctx: Context, status: Filter = None, job_type: Filter = None, limit: Limit = 50,
-                       cursor: Cursor = None, detail: DetailParam = "brief") -> JobListResult:
+                       cursor: Cursor = None, include_archived: IncludeArchived = False,
+                       detail: DetailParam = "brief") -> JobListResult:
         """Your jobs, newest first, optionally filtered by status and type; page with `cursor`."""
         statuses = parse_filter("status", status, JobStatus)
         types = parse_filter("job_type", job_type, JobType)
         page = await off_loop(app_state(ctx).service.list, caller(ctx), statuses=statuses, job_types=types,
-                              limit=limit, cursor=cursor)
+                              limit=limit, cursor=cursor, include_archived=include_archived)
         return JobListResult(jobs=[JobView.of(j, detail) for j in page.jobs], next_cursor=page.next_cursor)
 
     @server.tool(annotations=_READ)

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, ValidationInfo
 from jobs_mcp.results import Detail, JobView, PublicModel
 from jobs_mcp.state import app_state, caller, off_loop
 from jobs_mcp.tool_params import DetailParam
-from jobs_mcp.tools_jobs import Filter, parse_filter
+from jobs_mcp.tools_jobs import Filter, IncludeArchived, parse_filter
 from scheduler.jobs.fields import check_clean, count, number, text
 from scheduler.search.service import RELEVANCE_FLOOR, SearchHit, SearchService
 from store import limits as L
@@ -36,7 +36,7 @@ Keywords = Annotated[str | list[str], AfterValidator(_keywords_rule), Field(
 Query = text("What the job is about, in the person's own words, e.g. 'the thing about money clients owe me'",
              L.QUERY_MAX, required=True)
 SearchLimit = count("How many at most", L.SEARCH_LIMIT, required=True)
-StatusFilter = Annotated[Filter, Field(description="One value or a list; ARCHIVED jobs only when named")]
+StatusFilter = Annotated[Filter, Field(description="One value or a list")]
 
 MinSimilarity = number(f"Leave out jobs less similar than this (default {RELEVANCE_FLOOR}; a job matched by an "
                        "identifier is kept)", -1.0, 1.0)
@@ -84,13 +84,14 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         status: StatusFilter = None,
         job_type: Filter = None,
         limit: SearchLimit = 10,
+        include_archived: IncludeArchived = False,
         detail: DetailParam = "brief",
     ) -> SearchResult:
         """Find your jobs containing these words (ranked; more matching words and rarer words rank higher).
 
         Best for exact names and identifiers; for a description in other words use job_retrieval_semantic.
         """
-        statuses = parse_filter("status", status, JobStatus)
+        statuses = with_archived(parse_filter("status", status, JobStatus), include_archived)
         types = parse_filter("job_type", job_type, JobType)
         hits = await off_loop(_search(ctx).by_keywords, caller(ctx), keywords, statuses=statuses,
                               job_types=types, limit=limit)
@@ -105,18 +106,24 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         job_type: Filter = None,
         limit: SearchLimit = 10,
         min_similarity: MinSimilarity = None,
+        include_archived: IncludeArchived = False,
         detail: DetailParam = "brief",
     ) -> SearchResult:
         """Find your jobs by meaning: describe the job as the person did ("what I asked you to watch about
         the competitor"); it finds it even when no word is shared. Best match first; only jobs similar
         enough to be meant, so an empty list means the person has no such job."""
-        statuses = parse_filter("status", status, JobStatus)
+        statuses = with_archived(parse_filter("status", status, JobStatus), include_archived)
         types = parse_filter("job_type", job_type, JobType)
         floor = RELEVANCE_FLOOR if min_similarity is None else min_similarity
         hits, mode = await off_loop(_search(ctx).semantic, caller(ctx), query, statuses=statuses,
                                     job_types=types, limit=limit, min_similarity=floor)
         note = None if hits else f"no job matches {query!r} (none has similarity {floor:g} or more)"
         return SearchResult(jobs=_scored(hits, detail), mode=mode, note=note)
+
+
+def with_archived(statuses: list[str], include_archived: bool) -> list[str]:
+    """The search leaves ARCHIVED out when no status is named: include_archived names them all."""
+    return statuses or ([s.value for s in JobStatus] if include_archived else [])
 
 
 def _shown(keywords: str | list[str]) -> str:

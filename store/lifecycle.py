@@ -70,6 +70,10 @@ OPERATION_HINTS: dict[tuple[str, S], str] = {
     ("resume", S.PENDING): "it is not paused; it waits for its dependencies",
     ("resume", S.IN_PROGRESS): "it is running now, not paused",
     ("pause", S.PAUSED): "it is already paused; job_resume resumes it",
+    ("archive", S.ARCHIVED): "it is already archived",
+    **{(operation, status): "it has not finished; job_cancel ends it first"
+       for operation in ("archive", "delete")
+       for status in (S.PENDING, S.ACTIVE, S.IN_PROGRESS, S.PAUSED, S.BLOCKED)},
 }
 
 

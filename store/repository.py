@@ -161,11 +161,15 @@ class JobRepository:
         job_types: Sequence[str] | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        include_archived: bool = False,
     ) -> JobPage:
-        """The owner's jobs, newest first, `limit` at a time; `next_cursor` resumes after the last."""
+        """The owner's jobs, newest first, `limit` at a time; `next_cursor` resumes after the last.
+        ARCHIVED jobs only when `statuses` names them or `include_archived`."""
         stmt = select(Job).where(Job.owner == owner)
         if statuses:
             stmt = stmt.where(col(Job.status).in_(list(statuses)))
+        elif not include_archived:
+            stmt = stmt.where(col(Job.status) != JobStatus.ARCHIVED.value)
         if job_types:
             stmt = stmt.where(col(Job.job_type).in_(list(job_types)))
         if cursor:

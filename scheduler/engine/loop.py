@@ -22,17 +22,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.engine.notify_pg import PgWakeups, Wake
 from scheduler.engine.poller import Poller
+from scheduler.engine.retention import RetentionPass
 from scheduler.engine.verdicts import plan_recovery, plan_release
 from store.enums import JobStatus
 from store.models import Job
 
 log = logging.getLogger(__name__)
-TICK_JOB, HEARTBEAT_JOB = "jobs-mcp-tick", "jobs-mcp-heartbeat"
+TICK_JOB, HEARTBEAT_JOB, RETENTION_JOB = "jobs-mcp-tick", "jobs-mcp-heartbeat", "jobs-mcp-retention"
+RETENTION_FIRST_DELAY_S = 60  # not during the start, when the node has its own leases to take back
 
 
 class EngineLoop:
-    def __init__(self, poller: Poller, *, wakeups: PgWakeups | None = None, recover_own_leases: bool = False) -> None:
+    def __init__(self, poller: Poller, *, wakeups: PgWakeups | None = None, recover_own_leases: bool = False,
+                 retention: RetentionPass | None = None) -> None:
         self.poller = poller
+        self.retention = retention
         self.runner = poller.runner
         self.config = poller.config
         self.wakeups = wakeups
@@ -64,6 +68,10 @@ class EngineLoop:
                           next_run_time=self._now(), max_instances=4, coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self.runner.heartbeat, IntervalTrigger(seconds=self.config.heartbeat_s), id=HEARTBEAT_JOB,
                           max_instances=1, coalesce=True, misfire_grace_time=None)
+        if self.retention is not None:
+            scheduler.add_job(self._retention_job, IntervalTrigger(seconds=self.retention.policy.every_s),
+                              id=RETENTION_JOB, next_run_time=self._now() + timedelta(seconds=RETENTION_FIRST_DELAY_S),
+                              max_instances=1, coalesce=True, misfire_grace_time=None)
         scheduler.start()
         self._scheduler = scheduler
         if self.wakeups is not None:
@@ -148,6 +156,13 @@ class EngineLoop:
         tick = self._scheduler.get_job(TICK_JOB)
         if tick is not None and (tick.next_run_time is None or when < tick.next_run_time):
             self._scheduler.modify_job(TICK_JOB, next_run_time=max(when, self._now() - timedelta(seconds=1)))
+
+    async def _retention_job(self) -> None:
+        assert self.retention is not None
+        try:
+            await anyio.to_thread.run_sync(self.retention.run)
+        except Exception:  # noqa: BLE001  (like a tick: the next pass retries)
+            log.exception("retention pass failed")
 
     async def _tick_job(self) -> None:
         if self._ticking or self._stopping:

@@ -37,6 +37,7 @@ from store.ids import new_job_id
 from store.lifecycle import next_step
 from store.models import Job, JobEvent, JobRun
 from store.repository import JobPage, JobRepository, Transition
+from store.retention import RetentionStore
 
 log = logging.getLogger(__name__)
 STALE_RETRIES = 5
@@ -105,6 +106,8 @@ class JobService:
         self.quotas = QuotaCheck(repo, quotas or Quotas())  # none by default; the server configures them
         # Called after every committed job write: the poller re-arms, the search index re-embeds.
         self._listeners: list[Callable[[Job], None]] = []
+        self._delete_listeners: list[Callable[[Job], None]] = []
+        self.retention = RetentionStore(repo)
 
     def add_listener(self, listener: Callable[[Job], None]) -> None:
         """`listener(job)` runs after each committed create/update/transition; it must not raise or block."""
@@ -291,14 +294,44 @@ class JobService:
             return answered.value
         raise StaleVersion(job_id)
 
+    def archive(self, owner: str, job_id: str, reason: str | None = None, *, actor: str | None = None,
+                answer: Callable[[Job], T] = _same) -> T:
+        """A finished job (COMPLETED, FAILED, CANCELLED) -> ARCHIVED: out of lists and searches by default."""
+        reason = check_text("reason", reason, L.REASON_MAX)
+
+        def plan(job: Job) -> tuple[dict[str, Any], Transition]:
+            return {"next_run_at": None}, Transition(S.ARCHIVED, actor or owner, reason, "archive")
+
+        return self._transition(owner, job_id, plan, answer)
+
+    def delete(self, owner: str, job_id: str, *, actor: str | None = None) -> Job:
+        """Delete a finished or archived job with its runs, deliveries, events and search index rows
+        (privacy requests). Returns the job as it was; Conflict while it has not finished."""
+        for _ in range(STALE_RETRIES):
+            job = self.repo.get_job(owner, job_id)
+            if JobStatus(job.status) not in TERMINAL_STATUSES:
+                raise Conflict(f"cannot delete job {job_id}: its status is {job.status}"
+                               + next_step(JobStatus(job.status), "delete"), job_id=job_id, status=job.status)
+            if self.retention.delete_job(owner, job_id, [s.value for s in TERMINAL_STATUSES]):
+                log.info("job deleted by %s", actor or owner, extra={"job_id": job_id})
+                for listener in self._delete_listeners:
+                    listener(job)
+                return job
+        raise StaleVersion(job_id)
+
+    def add_delete_listener(self, listener: Callable[[Job], None]) -> None:
+        """`listener(job)` runs after a job was deleted (the search index forgets its vector)."""
+        self._delete_listeners.append(listener)
+
     # -- reads -------------------------------------------------------------------
 
     def get(self, owner: str, job_id: str) -> Job:
         return self.repo.get_job(owner, job_id)
 
     def list(self, owner: str, *, statuses: list[str] | None = None, job_types: list[str] | None = None,
-             limit: int = 50, cursor: str | None = None) -> JobPage:
-        return self.repo.list_jobs(owner, statuses=statuses, job_types=job_types, limit=limit, cursor=cursor)
+             limit: int = 50, cursor: str | None = None, include_archived: bool = False) -> JobPage:
+        return self.repo.list_jobs(owner, statuses=statuses, job_types=job_types, limit=limit, cursor=cursor,
+                                   include_archived=include_archived)
 
     def runs(self, owner: str, job_id: str, limit: int = 20) -> list[JobRun]:
         return self.repo.list_runs(owner, job_id, limit)
