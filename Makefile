@@ -43,3 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/sessions.py
 	$(BIN)/python bench/phrase_coverage.py
 	$(BIN)/python bench/answer_sizes.py
+	$(BIN)/python bench/retention.py

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from store.enums import JobStatus
 from store.errors import NotFound
@@ -23,9 +23,14 @@ RUNS = JobRun.__table__  # type: ignore[attr-defined]
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
 
 
+def _reads(repo: JobRepository) -> Engine:
+    """Read transactions that never take SQLite's writer slot from the server (DEFERRED)."""
+    return repo.engine.execution_options(sqlite_begin="DEFERRED")
+
+
 def owner_of(repo: JobRepository, job_id: str) -> str:
     """The owner of job `job_id`, or NotFound."""
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         owner = conn.execute(select(JOBS.c.owner).where(JOBS.c.id == job_id)).scalar()
     if owner is None:
         raise NotFound("job", job_id)
@@ -33,7 +38,7 @@ def owner_of(repo: JobRepository, job_id: str) -> str:
 
 
 def owner_exists(repo: JobRepository, owner: str) -> bool:
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         return conn.execute(select(JOBS.c.id).where(JOBS.c.owner == owner).limit(1)).first() is not None
 
 
@@ -47,7 +52,7 @@ def list_jobs(repo: JobRepository, *, owner: str | None = None, statuses: Sequen
     if job_types:
         stmt = stmt.where(JOBS.c.job_type.in_(list(job_types)))
     stmt = stmt.order_by(JOBS.c.created_at.desc(), JOBS.c.id.desc()).limit(limit)
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         return [Job.model_construct(**row) for row in conn.execute(stmt).mappings()]
 
 
@@ -75,7 +80,7 @@ def stats(repo: JobRepository, now: datetime, days: int, owner: str | None = Non
     job_filter = [JOBS.c.owner == owner] if owner else []
     run_filter = [RUNS.c.owner == owner] if owner else []
     delivery_filter = [DELIVERIES.c.owner == owner] if owner else []
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         by_status = dict(conn.execute(select(JOBS.c.status, func.count()).where(*job_filter)
                                       .group_by(JOBS.c.status)).all())
         # Grouped here rather than in SQL: day arithmetic differs between SQLite and PostgreSQL.
@@ -117,7 +122,7 @@ _ORDER = {"run.started": 0, "run.finished": 1, "delivery.created": 2, "delivery.
 def activity_since(repo: JobRepository, since: datetime, limit: int = 500) -> tuple[list[Activity], bool]:
     """What happened after `since` on every node, oldest first, and whether that is all of it (else
     ask again from the last one: at most `limit` rows of each table are read)."""
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         runs = conn.execute(select(RUNS).where(or_(RUNS.c.started_at > since, RUNS.c.finished_at > since))
                             .order_by(func.coalesce(RUNS.c.finished_at, RUNS.c.started_at)).limit(limit)).mappings()
         runs = [dict(r) for r in runs]
@@ -150,13 +155,13 @@ def database_now(repo: JobRepository) -> datetime | None:
     """The database server's clock (PostgreSQL), or None on SQLite (it has no clock of its own)."""
     if repo.engine.dialect.name == "sqlite":
         return None
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         return conn.exec_driver_sql("SELECT now()").scalar_one()
 
 
 def lease_holders(repo: JobRepository) -> dict[str, datetime]:
     """worker -> the latest lease it holds (nodes that are running something)."""
-    with repo.engine.connect() as conn:
+    with _reads(repo).connect() as conn:
         rows = conn.execute(select(JOBS.c.claimed_by, func.max(JOBS.c.lease_until)).where(
             JOBS.c.claimed_by.is_not(None)).group_by(JOBS.c.claimed_by)).all()
     return {str(worker): until for worker, until in rows if until is not None}

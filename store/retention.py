@@ -57,6 +57,7 @@ class RetentionStore:
     def __init__(self, repo: JobRepository, batch: int = BATCH) -> None:
         self.repo = repo
         self.engine = repo.engine
+        self._reads = repo.engine.execution_options(sqlite_begin="DEFERRED")  # never the writer's slot
         self.batch = batch
 
     def _write(self, name: str, work: Callable[[Connection], int], tx: Transactions) -> int:
@@ -73,7 +74,7 @@ class RetentionStore:
         """Ids of finished jobs last changed before `cutoff`, oldest first."""
         stmt = (select(JOBS.c.id).where(JOBS.c.status.in_(FINISHED), JOBS.c.updated_at < cutoff)
                 .order_by(JOBS.c.updated_at, JOBS.c.id).limit(limit))
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             return list(conn.execute(stmt).scalars())
 
     def archive(self, job_ids: Sequence[str], cutoff: datetime, now: datetime, reason: str,
@@ -96,27 +97,35 @@ class RetentionStore:
 
     # -- purge ----------------------------------------------------------------------------
 
-    def purge_history(self, cutoff: datetime, tx: Transactions, *, max_batches: int | None = None) -> int:
-        """Delete runs, deliveries and events of jobs ARCHIVED before `cutoff`, `batch` rows per transaction."""
+    def purge_history(self, cutoff: datetime, tx: Transactions, *, jobs_per_step: int = 200) -> int:
+        """Delete runs, deliveries and events of jobs ARCHIVED before `cutoff`, `batch` rows per transaction.
+        The archived jobs are taken `jobs_per_step` at a time, so each batch is found through the job_id
+        indexes rather than by joining every history row to its job."""
         archived = select(JOBS.c.id).where(JOBS.c.status == JobStatus.ARCHIVED.value, JOBS.c.updated_at < cutoff)
-        return sum(self._drain(table, table.c.job_id.in_(archived), tx, max_batches) for table in HISTORY)
+        total, after = 0, ""
+        while True:
+            with self._reads.connect() as conn:
+                job_ids = list(conn.execute(archived.where(JOBS.c.id > after).order_by(JOBS.c.id)
+                                            .limit(jobs_per_step)).scalars())
+            if not job_ids:
+                return total
+            total += sum(self._drain(table, table.c.job_id.in_(job_ids), tx) for table in HISTORY)
+            after = job_ids[-1]
 
-    def _drain(self, table: Table, condition: object, tx: Transactions, max_batches: int | None) -> int:
+    def _drain(self, table: Table, condition: object, tx: Transactions) -> int:
+        """Delete the rows of `table` matching `condition`, `batch` at a time: each batch's ids are read
+        first (no write lock), then deleted by primary key in a transaction of their own."""
         key = table.c.id
-        total, batches = 0, 0
-        while max_batches is None or batches < max_batches:
-            def work(conn: Connection) -> int:
+        total = 0
+        while True:
+            with self._reads.connect() as conn:
                 ids = list(conn.execute(select(key).where(condition).limit(self.batch)).scalars())  # type: ignore[arg-type]
-                if ids:
-                    conn.execute(delete(table).where(key.in_(ids)))
-                return len(ids)
-
-            done = self._write(table.name, work, tx)
-            total += done
-            batches += 1
-            if done < self.batch:
-                break
-        return total
+            if not ids:
+                return total
+            total += self._write(table.name, lambda conn, ids=ids: conn.execute(  # type: ignore[misc]
+                delete(table).where(key.in_(ids))).rowcount, tx)
+            if len(ids) < self.batch:
+                return total
 
     # -- delete ---------------------------------------------------------------------------
 
@@ -127,7 +136,7 @@ class RetentionStore:
         deleted first in batches, then the job row with its status checked again."""
         tx = Transactions()
         for table in HISTORY:
-            self._drain(table, (table.c.job_id == job_id) & (table.c.owner == owner), tx, None)
+            self._drain(table, (table.c.job_id == job_id) & (table.c.owner == owner), tx)
 
         def work(conn: Connection) -> int:
             # A run or event written between the batches and this transaction goes with the job.

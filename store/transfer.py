@@ -35,7 +35,7 @@ REQUIRED = frozenset({"id", "owner", "title", "instructions", "job_type", "statu
 
 
 def export_owner(repo: JobRepository, owner: str, now: datetime) -> dict[str, Any]:
-    with repo.engine.connect() as conn:
+    with repo.engine.execution_options(sqlite_begin="DEFERRED").connect() as conn:
         rows = conn.execute(select(*COLUMNS).where(JOBS.c.owner == owner)
                             .order_by(JOBS.c.created_at, JOBS.c.id)).mappings().all()
     return {"format": FORMAT, "version": VERSION, "owner": owner, "exported_at": _iso(now),
