@@ -18,12 +18,14 @@ from typing import Protocol
 import anyio
 from sqlalchemy import Engine
 
+from jobs_mcp.agent_tools_setup import build_agent_tools
 from jobs_mcp.config import Settings
 from jobs_mcp.delivery_setup import InboxNotifier
 from jobs_mcp.engine_wiring import EngineMode, EngineParts, EngineTuning, build_engine, node_id
 from jobs_mcp.llm_setup import build_agent_action, build_llm, fetch_allow_list
 from jobs_mcp.owner_bus import OwnerSubscriptionBus
 from jobs_mcp.search_setup import SearchLifecycle, build_search
+from scheduler.agent_tools.catalog import AgentTools
 from scheduler.clock import Clock, SystemClock
 from scheduler.delivery.dispatcher import WebhookDispatcher
 from scheduler.engine.actions import Action
@@ -31,6 +33,7 @@ from scheduler.engine.runner import default_actions
 from scheduler.jobs.quotas import Quotas
 from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
+from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM
 from scheduler.llm.schedule_words import ScheduleReader
 from scheduler.search.model import ModelHandle
@@ -70,10 +73,19 @@ class App:
     engine: EngineParts | None
     owns_db: bool = True  # False when built on a caller's repository: the caller disposes it
     _running: list[Component] = field(default_factory=list, repr=False)
+    # The MCP servers of JOBS_MCP_SERVERS_FILE (None without the file), held by the job service that checks
+    # agent_tools with them.
+    agent_tools: AgentTools | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        catalog = self.service.agent_tools
+        self.agent_tools = catalog if isinstance(catalog, AgentTools) else None
 
     def components(self) -> list[tuple[str, Component]]:
         """The background parts in start order; they stop in the reverse order."""
         parts: list[tuple[str, Component | None]] = [
+            # First: started before the engine, so runs find it; stopped after the engine's runs are drained.
+            ("agent-tools", self.agent_tools.pool if self.agent_tools else None),
             ("search", SearchLifecycle(self.search.embedder) if self.search else None),
             ("inbox-notifier", self.inbox_notifier),
             ("webhook-dispatcher", self.dispatcher),
@@ -137,10 +149,13 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
                     fetch_allow=fetch_allow_list(settings))
     quotas = Quotas(settings.max_active_jobs or None, settings.max_creates_per_minute or None,
                     settings.max_daily_spend_usd or None)  # 0 in the configuration: no limit
-    service = JobService(repo, clock, limits, quotas)
+    agent_tools = build_agent_tools(settings)
+    service = JobService(repo, clock, limits, quotas, agent_tools=agent_tools)
     search_service = build_search(db, repo, service, model) if search else None
     llm = build_llm(settings)
     agent_action = build_agent_action(settings, llm, service.quotas)
+    if isinstance(agent_action, AgentAction):
+        agent_action.agent_tools = agent_tools  # the runs' MCP tools
     deliveries, outbox, subscriptions = DeliveryStore(repo), OutboxWriter(), OwnerSubscriptionBus()
     inbox_notifier = InboxNotifier(subscriptions)
     outbox.add_listener(inbox_notifier.notify)

@@ -34,6 +34,10 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
     ("--judge-model", "JOBS_MCP_JUDGE_MODEL", "Model that judges runs"),
     ("--anthropic-base-url", "ANTHROPIC_BASE_URL", "Any Anthropic-compatible endpoint"),
     ("--prices-file", "JOBS_MCP_PRICES_FILE", "JSON price table (USD per million tokens) over the defaults"),
+    ("--servers-file", "JOBS_MCP_SERVERS_FILE", 'JSON {"mcpServers": {...}} as chat clients write it: the MCP '
+                                                "servers whose tools agent jobs may use (agent_tools)"),
+    ("--tool-timeout-seconds", "JOBS_MCP_TOOL_TIMEOUT_SECONDS", "Time one MCP tool call of an agent run may take "
+                                                              "(default 60)"),
     ("--max-concurrent-runs", "JOBS_MCP_MAX_CONCURRENT_RUNS", "Runs at once on this node (default 8)"),
     ("--min-interval-seconds", "JOBS_MCP_MIN_INTERVAL_SECONDS", "Shortest interval a job may have (default 60)"),
     ("--node-id", "JOBS_MCP_NODE_ID", "This node's name in leases (default host-pid)"),

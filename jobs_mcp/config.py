@@ -38,6 +38,8 @@ class Settings:
     tokens_file: str | None = None
     fetch_allow: tuple[str, ...] = ()
     prices_file: str | None = None  # JSON price table over the defaults (scheduler/llm/pricing.py)
+    servers_file: str | None = None  # {"mcpServers": ...}: the MCP servers agent jobs may use (docs/agent-tools.md)
+    tool_timeout_seconds: float = 60  # one MCP tool call of an agent run
     max_concurrent_runs: int = 8
     min_interval_seconds: int = 60
     log_level: str = "INFO"
@@ -81,6 +83,8 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_TOKENS_FILE": ("tokens_file", "str"),
     "JOBS_MCP_FETCH_ALLOW": ("fetch_allow", "list"),
     "JOBS_MCP_PRICES_FILE": ("prices_file", "str"),
+    "JOBS_MCP_SERVERS_FILE": ("servers_file", "str"),
+    "JOBS_MCP_TOOL_TIMEOUT_SECONDS": ("tool_timeout_seconds", "positive"),
     "JOBS_MCP_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", "positive"),
     "JOBS_MCP_MIN_INTERVAL_SECONDS": ("min_interval_seconds", "positive"),
     "JOBS_MCP_LOG_LEVEL": ("log_level", "str"),

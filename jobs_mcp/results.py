@@ -115,6 +115,10 @@ class JobView(PublicModel):
     max_attempts: int = _default("max_attempts")
     timeout_seconds: int = _default("timeout_seconds")
     max_cost_usd: float | None = Field(None, description="Spending cap over all runs, USD")
+    model: str | None = None
+    max_turns: int | None = None
+    system_prompt: str | None = None
+    agent_tools: list[str] = Field(default_factory=list)
     state: dict[str, Any] = Field(default_factory=dict)
     guidance: list[str] = Field(default_factory=list)
     idempotency_key: str | None = None
@@ -158,6 +162,52 @@ class DeliveryView(PublicModel):
         return _view(cls, row)
 
 
+class StepView(PublicModel):
+    """One step of a run's trace: a model turn, a tool call, the judge's verdict, or a note."""
+
+    step: str = Field(description="turn, tool, judge, tools, quota or limit")
+    turn: int | None = None
+    model: str | None = None
+    stop: str | None = Field(None, description="Why the turn ended (tool_use, end_turn, max_tokens)")
+    calls: list[str] = Field(default_factory=list, description="Tools the turn called")
+    text: str | None = None
+    tool: str | None = None
+    arguments: str | None = Field(None, description="As JSON text, cut to 2,000 characters")
+    ok: bool | None = None
+    result: str | None = Field(None, description="Cut to 2,000 characters")
+    error: str | None = None
+    ms: int | None = Field(None, description="Duration of the call")
+    tokens_in: int = 0
+    tokens_out: int = 0
+    judge_said: str | None = None
+    applied: str | None = None
+    reason: str | None = None
+    notify: bool | None = None
+    note: str | None = None
+
+    @classmethod
+    def of(cls, step: dict[str, Any]) -> StepView:
+        values = {name: step[name] for name in cls.model_fields if name in step and step[name] is not None}
+        if "input" in step:
+            values["arguments"] = step["input"]
+        return cls.model_validate(values)
+
+
+class EventView(PublicModel):
+    """A status change of the job."""
+
+    at: str = Field(description="In the job's time zone, with offset")
+    to_status: str
+    from_status: str | None = None
+    actor: str
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, event: Any, timezone: str) -> EventView:
+        return cls(at=local_iso(event.at, timezone) or "", to_status=event.to_status, from_status=event.from_status,
+                   actor=event.actor, reason=event.reason)
+
+
 class RunView(PublicModel):
     """A run. Brief: when it finished, its outcome, verdict, summary and error; full: every field."""
 
@@ -179,6 +229,7 @@ class RunView(PublicModel):
     cost_usd: float = 0.0
     deliveries: list[DeliveryView] = Field(default_factory=list,
                                            description="Where this run's message went, and whether it arrived")
+    steps: list[StepView] = Field(default_factory=list, description="Each model turn and tool call, in order")
 
     BRIEF: ClassVar[frozenset[str]] = frozenset({"outcome", "attempt", "verdict", "summary", "error"})
 
@@ -188,7 +239,8 @@ class RunView(PublicModel):
         times = {name: local_iso(getattr(run, name), timezone) for name in ("scheduled_for", "started_at",
                                                                            "finished_at")}
         if detail == "full":
-            return _view(cls, run, **times, deliveries=[DeliveryView.of(d) for d in deliveries or []])
+            return _view(cls, run, **times, deliveries=[DeliveryView.of(d) for d in deliveries or []],
+                         steps=[StepView.of(step) for step in run.trace or [] if isinstance(step, dict)])
         view = _view(cls, run, set(cls.BRIEF), finished_at=times["finished_at"] or times["started_at"])
         view.summary, view.error = clip(view.summary), clip(view.error)
         return view
@@ -252,6 +304,8 @@ class RunListResult(PublicModel):
     job_id: str
     runs: list[RunView] = Field(description="Newest first")
     total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
+    events: list[EventView] = Field(default_factory=list, description="full: the job's status changes, oldest "
+                                                                      "first, with actor and reason")
 
 
 def fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[str]:

@@ -27,6 +27,7 @@ from jobs_mcp.results import PublicModel, compact_json, lean
 from jobs_mcp.schemas import portable_tool
 from jobs_mcp.session_caps import cap_sessions_per_owner
 from jobs_mcp.strict_args import refuse_unknown
+from jobs_mcp.tools_agent import register_agent_tools
 from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource, register_inbox_tools
 from jobs_mcp.tools_jobs import register_job_tools
 from jobs_mcp.tools_observe import register_observe_tools
@@ -105,6 +106,8 @@ def build_server(app: App) -> JobsServer:
     if app.search is not None:
         register_search_tools(server)
     register_observe_tools(server)
+    if app.agent_tools is not None:  # listed only where MCP servers are configured
+        register_agent_tools(server)
     register_inbox_tools(server)
     register_job_resource(server)
     register_prompts(server)

@@ -13,6 +13,7 @@ from jobs_mcp.results import (
     CreateResult,
     DeleteResult,
     Detail,
+    EventView,
     JobListResult,
     JobResult,
     JobView,
@@ -179,7 +180,7 @@ def _register_reads(server: MCPServer[Any]) -> None:
     async def job_retrieval_by_id(job_id: JobId, ctx: Context, runs: RunsShown = 5,
                                   detail: DetailParam = "brief") -> JobWithRuns:
         """One job with its most recent runs."""
-        job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, runs, detail)
+        job, run_views, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, runs, detail)
         return JobWithRuns(job=JobView.of(job, detail, also=JobView.ABOUT), runs=run_views, total_cost_usd=total)
 
     @server.tool(annotations=_READ)
@@ -195,12 +196,14 @@ def _register_reads(server: MCPServer[Any]) -> None:
 
     @server.tool(annotations=_READ)
     async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20, detail: DetailParam = "brief") -> RunListResult:
-        """A job's runs, newest first: when each was due, started, finished, its outcome and summary."""
-        _job, run_views, total = await off_loop(_job_detail, app_state(ctx), caller(ctx), job_id, limit, detail)
-        return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total)
+        """A job's runs, newest first: when each was due, started, finished, its outcome and summary. Full: also
+        each model turn, tool call and status change."""
+        _job, run_views, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, limit, detail)
+        events = await off_loop(job_events, app_state(ctx), caller(ctx), job_id) if detail == "full" else []
+        return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total, events=events)
 
 
-def _job_detail(state: App, owner: str, job_id: str, runs: int,
+def job_detail(state: App, owner: str, job_id: str, runs: int,
                 detail: Detail) -> tuple[Job, list[RunView], float]:
     """The job, its newest runs (with their deliveries in full), and its total cost: one trip off the event loop."""
     job, run_rows = state.service.get_with_runs(owner, job_id, runs)
@@ -213,3 +216,9 @@ def _job_detail(state: App, owner: str, job_id: str, runs: int,
         return job, [RunView.of(r, job.timezone) for r in run_rows], total
     deliveries = state.deliveries.for_runs(owner, [r.id for r in run_rows]) if run_rows else {}
     return job, [RunView.of(r, job.timezone, detail, deliveries.get(r.id)) for r in run_rows], total
+
+
+def job_events(state: App, owner: str, job_id: str) -> list[EventView]:
+    """The job's status changes, oldest first, in its time zone."""
+    job = state.service.get(owner, job_id)
+    return [EventView.of(event, job.timezone) for event in state.service.events(owner, job_id)]

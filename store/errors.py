@@ -110,6 +110,17 @@ class SchemaTooNew(DatabaseUnusable):
                          "another database")
 
 
+class ToolServerUnavailable(JobsError):
+    """An MCP server of the agent tools cannot be started or reached (or its connection was lost)."""
+
+    code = "unavailable"
+
+    def __init__(self, server: str, cause: str) -> None:
+        self.server = server
+        self.cause = cause
+        super().__init__(f"MCP server {server!r} cannot be reached: {cause}")
+
+
 def _short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -39,6 +39,10 @@ CURSOR_MAX = 200
 QUERY_MAX = 2_000
 KEYWORDS_MAX = 2_000  # keywords as one text, or all items of the list together
 MESSAGE_MAX = 8_000  # job_observe_chat
+MODEL_MAX = 100  # a job's model name
+SYSTEM_PROMPT_MAX = 4_000  # a job's own system prompt, appended to the server's
+AGENT_TOOL_MAX = 200  # one agent_tools entry: "<server>" or "<server>/<tool>"
+AGENT_TOOLS_MAX = 50  # entries of agent_tools (a list)
 
 # -- lists -------------------------------------------------------------------------------------------
 DEPENDS_MAX = 50
@@ -58,6 +62,7 @@ MAX_RUNS = Bound(1, 1_000_000)
 MISFIRE_GRACE_SECONDS = Bound(0, 604_800)
 MAX_ATTEMPTS = Bound(1, 20)
 TIMEOUT_SECONDS = Bound(1, 86_400)
+MAX_TURNS = Bound(1, 50)  # model turns per agent run
 MAX_COST_USD = 1_000_000  # greater than 0, at most this
 PREVIEW_COUNT = Bound(1, 50)
 LIST_LIMIT = Bound(1, 200)

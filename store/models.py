@@ -69,6 +69,13 @@ class Job(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     guidance: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Agent runs (docs/agent-tools.md): the model and its limits for this job (None: the server's), and the
+    # MCP tools its runs may call ("<server>" or "<server>/<tool>").
+    model: str | None = Field(default=None, max_length=L.MODEL_MAX)
+    max_turns: int | None = None
+    system_prompt: str | None = Field(default=None, sa_type=Text)
+    agent_tools: list[str] = Field(default_factory=list,
+                                   sa_column=Column(JSON, nullable=False, server_default="[]"))
 
     webhook_url: str | None = Field(default=None, max_length=L.WEBHOOK_URL_MAX)
     webhook_secret: str | None = Field(default=None, max_length=L.WEBHOOK_SECRET_MAX)

@@ -43,6 +43,9 @@ PRE_MIGRATION_MAY_LACK: frozenset[tuple[str, str]] = frozenset({("jobs", "max_co
 # What the keyword index adds beside the tables (store/sql/*.sql): not the revisions' business.
 _KEYWORD_INDEX = {"table": "jobs_fts", "column": "search_tsv", "index": "ix_jobs_search_tsv"}
 _PG_MIGRATION_LOCK = 2093004  # pg_advisory_xact_lock key: one node migrates, the others wait
+# Revision 0004 (agent jobs) adds these to jobs.
+PRE_MIGRATION_MAY_LACK |= frozenset({("jobs", "model"), ("jobs", "max_turns"), ("jobs", "system_prompt"),
+                                     ("jobs", "agent_tools")})
 
 log = logging.getLogger(__name__)
 

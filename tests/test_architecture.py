@@ -19,7 +19,8 @@ PACKAGES = ("jobs_mcp", "scheduler", "store")
 ALLOWED: dict[str, frozenset[str]] = {
     "jobs_mcp": frozenset({"jobs_mcp", "scheduler", "store"}),
     "scheduler.llm": frozenset({"scheduler.engine.actions", "scheduler.jobs", "scheduler.schedules",
-                                "scheduler.clock", "scheduler.net_guard", "store"}),
+                                "scheduler.clock", "scheduler.net_guard", "scheduler.agent_tools", "store"}),
+    "scheduler.agent_tools": frozenset({"store"}),
     "scheduler.engine": frozenset({"scheduler.jobs", "scheduler.schedules", "scheduler.clock", "store"}),
     "scheduler.delivery": frozenset({"scheduler.clock", "scheduler.net_guard", "store"}),
     "scheduler.search": frozenset({"store"}),

@@ -71,6 +71,11 @@ class JobInput(StrictInput):
                                  "(default 3600)", L.MISFIRE_GRACE_SECONDS) = None
     max_cost_usd: usd("Stop the job (BLOCKED) once its runs together cost more than this, USD",
                       L.MAX_COST_USD) = None
+    model: text("Model for agent runs (default: the server's)", L.MODEL_MAX) = None
+    max_turns: count("Model turns per run (default 10)", L.MAX_TURNS) = None
+    system_prompt: text("Added to the agent's system prompt", L.SYSTEM_PROMPT_MAX) = None
+    agent_tools: text_list("MCP tools runs may call: '<server>' or '<server>/<tool>' (agent_tools_available)",
+                           L.AGENT_TOOL_MAX, L.AGENT_TOOLS_MAX) = None
     # Not a tool argument: the words behind explicit fields an LLM read from them (kept for the person).
     schedule_text: text("The plain-words schedule the explicit fields were read from", L.SCHEDULE_MAX) = None
 

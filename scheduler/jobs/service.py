@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from scheduler.clock import Clock
 from scheduler.jobs.dependencies import DependencyState, check_dependencies, dependency_state
@@ -32,7 +32,7 @@ from scheduler.schedules.schedule_math import next_fire
 from scheduler.schedules.spec import ScheduleSpec
 from store import limits as L
 from store.enums import TERMINAL_STATUSES, JobAction, JobStatus, JobType
-from store.errors import Conflict, StaleVersion
+from store.errors import Conflict, InvalidArgument, StaleVersion
 from store.ids import new_job_id
 from store.lifecycle import next_step
 from store.models import Job, JobEvent, JobRun
@@ -43,11 +43,23 @@ log = logging.getLogger(__name__)
 STALE_RETRIES = 5
 S = JobStatus
 T = TypeVar("T")
+
+
+class ToolCatalog(Protocol):
+    """The node's MCP servers as agent tools (scheduler/agent_tools/catalog.py AgentTools)."""
+
+    def check(self, owner: str, entries: list[str]) -> list[str]:
+        """The entries to store, or InvalidArgument naming the first unusable one."""
+        ...
+
+
+NO_SERVERS = "no entries: no MCP servers are configured on this server (JOBS_MCP_SERVERS_FILE)"
 _STATUS_FOR = {DependencyState.READY: S.ACTIVE, DependencyState.WAITING: S.PENDING,
                DependencyState.BLOCKED: S.BLOCKED}
 # Stored as given once the model accepted them; None leaves the column's default.
 _AS_GIVEN = frozenset({"title", "instructions", "chat_id", "max_cost_usd", "idempotency_key",
-                       "misfire_grace_seconds", "max_attempts", "timeout_seconds"})
+                       "misfire_grace_seconds", "max_attempts", "timeout_seconds", "model", "max_turns",
+                       "system_prompt"})
 # What a rescheduling update rewrites, sent or not.
 _RESCHEDULED = SCHEDULE_COLUMNS | {"schedule_text"}
 
@@ -99,8 +111,11 @@ class JobService:
         clock: Clock,
         limits: Limits | None = None,
         quotas: Quotas | None = None,
+        agent_tools: ToolCatalog | None = None,
     ) -> None:
         self.repo = repo
+        # Checks a job's agent_tools against the node's MCP servers (None: no servers configured).
+        self.agent_tools = agent_tools
         self.clock = clock
         self.limits = limits or Limits()
         self.quotas = QuotaCheck(repo, quotas or Quotas())  # none by default; the server configures them
@@ -132,6 +147,7 @@ class JobService:
                 return answer(CreateOutcome(existing, created=False, spec=spec_of(existing)))
         job_id = new_job_id()
         checked = self._check(owner, job_id, data, now)
+        checked.columns["agent_tools"] = self._agent_tools(owner, data.agent_tools or [])
         self.quotas.before_create(owner, now)  # after validation: a bad call hears what is wrong with it
         state, reason = dependency_state(checked.dependencies)
         status = _STATUS_FOR[state]
@@ -163,6 +179,13 @@ class JobService:
         }
         return _Checked(columns=columns, spec=spec, first_fire=schedule.first_fire, dependencies=dependencies)
 
+    def _agent_tools(self, owner: str, entries: list[str]) -> list[str]:
+        if not entries:
+            return []
+        if self.agent_tools is None:
+            raise InvalidArgument("agent_tools", NO_SERVERS, entries[0])
+        return self.agent_tools.check(owner, entries)
+
     # -- update ----------------------------------------------------------------
 
     def update(self, owner: str, job_id: str, patch: JobPatch, *, actor: str | None = None,
@@ -190,6 +213,8 @@ class JobService:
         sent = patch.sent
         checked = self._check(owner, job.id, _job_as_input(job, sent), now)
         changes = {name: value for name, value in checked.columns.items() if name in sent}
+        if "agent_tools" in sent:  # checked only when sent: a server dropped from the file does not block edits
+            changes["agent_tools"] = self._agent_tools(owner, sent["agent_tools"])
         if patch.touches_schedule:
             changes.update({name: checked.columns[name] for name in _RESCHEDULED})
             changes["next_run_at"] = _next_after_reschedule(job, checked, now)

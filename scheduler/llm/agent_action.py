@@ -16,6 +16,7 @@ from typing import Any
 import anthropic
 import anyio.to_thread
 
+from scheduler.agent_tools.catalog import AgentTools
 from scheduler.engine.actions import ActionResult, RunContext
 from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.client import LLM, api_error
@@ -23,9 +24,9 @@ from scheduler.llm.context import execute_values, judge_values
 from scheduler.llm.judge import FORCE_VERDICT, VERDICT_TOOL, Judgement, interpret, tool_input
 from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
-from scheduler.llm.tools import TOOL_SCHEMAS, RunTools
+from scheduler.llm.tools import RunTools, short
 from store.enums import JobType, RunOutcome, Verdict
-from store.errors import LimitExceeded
+from store.errors import LimitExceeded, ToolServerUnavailable
 
 log = logging.getLogger(__name__)
 KICKOFF = "Run the job now, as described in the system prompt. End with the finish tool."
@@ -43,9 +44,10 @@ class Draft:
 
 
 class AgentAction:
-    def __init__(self, llm: LLM, quotas: QuotaCheck | None = None) -> None:
+    def __init__(self, llm: LLM, quotas: QuotaCheck | None = None, agent_tools: AgentTools | None = None) -> None:
         self.llm = llm
         self.quotas = quotas  # the owner's daily LLM spend is checked before the model is called
+        self.agent_tools = agent_tools  # the node's MCP servers, for jobs that name some in agent_tools
 
     async def __call__(self, context: RunContext) -> ActionResult:
         usage = Usage()
@@ -55,16 +57,33 @@ class AgentAction:
             tools.trace.append({"step": "quota", "note": refusal})
             return _failed(refusal, True, tools, usage)
         try:
+            await self._offer_mcp_tools(context, tools)
             draft = await self._execute(context, tools, usage)
             judgement = await self._judge(context, draft, usage, tools.trace)
         except anthropic.AnthropicError as exc:
             error, retryable = api_error(exc)
             log.warning("agent run failed: %s", error, extra={"job_id": context.job.id, "run_id": context.run_id})
             return _failed(error, retryable, tools, usage)
+        except ToolServerUnavailable as exc:  # another attempt may find the server up again
+            log.warning("agent run failed: %s", exc.message, extra={"job_id": context.job.id,
+                                                                   "run_id": context.run_id})
+            return _failed(exc.message, True, tools, usage)
         except Exception as exc:  # noqa: BLE001  (a bug in one run must not take the engine down)
             log.exception("agent run crashed", extra={"job_id": context.job.id, "run_id": context.run_id})
             return _failed(f"internal error in the agent pipeline: {type(exc).__name__}", True, tools, usage)
         return _result(context, draft, judgement, tools, usage)
+
+    async def _offer_mcp_tools(self, context: RunContext, tools: RunTools) -> None:
+        """The job's agent_tools, connected and chosen; ToolServerUnavailable if a named server cannot be reached."""
+        entries = context.job.agent_tools
+        if not entries:
+            return
+        if self.agent_tools is None:
+            tools.trace.append({"step": "tools", "note": "no MCP servers are configured on this node "
+                                                         "(JOBS_MCP_SERVERS_FILE): agent_tools not offered"})
+            return
+        tools.toolbox = await self.agent_tools.toolbox(context.job.owner, list(entries))
+        tools.trace.extend({"step": "tools", "note": note} for note in tools.toolbox.notes)
 
     async def _over_daily_spend(self, context: RunContext) -> str | None:
         """The refusal text when the owner's LLM spend today reached its limit, else None."""
@@ -78,19 +97,20 @@ class AgentAction:
         return None
 
     async def _execute(self, context: RunContext, tools: RunTools, usage: Usage) -> Draft:
-        config = self.llm.config
-        # The system prompt is the long, repeated prefix of every turn: cache it.
-        system = [{"type": "text", "text": render("execute", **execute_values(context)),
-                   "cache_control": {"type": "ephemeral"}}]
+        config, job = self.llm.config, context.job
+        model, max_turns = job.model or config.model, job.max_turns or config.max_turns
+        system, tool_defs = system_blocks(context), cached(tools.definitions())
         messages: list[dict[str, Any]] = [{"role": "user", "content": KICKOFF}]
         last_text = ""
-        for _turn in range(config.max_turns):
-            reply = await self.llm.create(usage, model=config.model, max_tokens=config.max_tokens, system=system,
-                                          tools=TOOL_SCHEMAS, messages=messages)
+        for turn in range(1, max_turns + 1):
+            reply = await self.llm.create(usage, model=model, max_tokens=config.max_tokens, system=system,
+                                          tools=tool_defs, messages=messages)
             content = _assistant_blocks(reply.content)
             messages.append({"role": "assistant", "content": content})
-            last_text = "\n".join(b["text"] for b in content if b["type"] == "text").strip() or last_text
+            said = "\n".join(b["text"] for b in content if b["type"] == "text").strip()
+            last_text = said or last_text
             uses = [b for b in content if b["type"] == "tool_use"]
+            tools.trace.append(_turn_step(turn, model, reply, said, uses))
             if not uses:
                 return Draft(summary=last_text[:SUMMARY_CHARS], message=last_text, output=last_text)
             results = [await tools.call(b["name"], b["input"], b["id"]) for b in uses]
@@ -99,7 +119,7 @@ class AgentAction:
                 return Draft(summary=done.summary[:SUMMARY_CHARS] or done.message[:SUMMARY_CHARS],
                              message=done.message, output=done.message or done.summary)
             messages.append({"role": "user", "content": results})
-        note = f"stopped after {config.max_turns} turns without calling finish"
+        note = f"stopped after {max_turns} turns without calling finish"
         tools.trace.append({"step": "limit", "note": note})
         text = f"{last_text}\n\n({note})".strip()
         return Draft(summary=note, message=last_text, output=text)
@@ -116,6 +136,35 @@ class AgentAction:
         if judgement.note:
             log.info("judge answer mapped: %s", judgement.note, extra={"job_id": context.job.id})
         return judgement
+
+
+def system_blocks(context: RunContext) -> list[dict[str, Any]]:
+    """Our system prompt, then the job's own (appended, never replacing ours)."""
+    blocks = [{"type": "text", "text": render("execute", **execute_values(context))}]
+    if context.job.system_prompt:
+        blocks.append({"type": "text", "text": "## The person's system prompt for this job\n"
+                                               + context.job.system_prompt})
+    return cached(blocks)
+
+
+def cached(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blocks with a cache breakpoint on the last: tool definitions and the system prompt are the long,
+    repeated prefix of every turn and every run of the job, so later calls read them from the prompt cache."""
+    if not blocks:
+        return blocks
+    return [*blocks[:-1], {**blocks[-1], "cache_control": {"type": "ephemeral"}}]
+
+
+def _turn_step(turn: int, model: str, reply: Any, said: str, uses: list[dict[str, Any]]) -> dict[str, Any]:
+    """One model turn for the trace: what it said and which tools it called."""
+    usage = getattr(reply, "usage", None)
+    step: dict[str, Any] = {"step": "turn", "turn": turn, "model": model, "stop": getattr(reply, "stop_reason", None),
+                            "tokens_in": getattr(usage, "input_tokens", 0) or 0,
+                            "tokens_out": getattr(usage, "output_tokens", 0) or 0,
+                            "calls": [u["name"] for u in uses]}
+    if said:
+        step["text"] = short(said)
+    return step
 
 
 def _assistant_blocks(content: Any) -> list[dict[str, Any]]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
 
+from scheduler.agent_tools.catalog import RunToolbox
 from scheduler.engine.actions import RunContext
 from scheduler.jobs.job_input import JobInput
 from scheduler.llm.fetch import http_fetch
@@ -24,7 +26,7 @@ from store.errors import JobsError
 log = logging.getLogger(__name__)
 STATE_MAX_BYTES = 64 * 1024
 FOLLOWUPS_MAX = 3  # per run: a loop that keeps creating jobs is a bug, not a plan
-TRACE_TEXT = 500
+TRACE_TEXT = 2_000  # of a tool call's arguments and result, what the run's trace keeps
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
@@ -70,18 +72,35 @@ class RunTools:
     finished: Finished | None = None
     followups: list[str] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)
+    toolbox: RunToolbox | None = None  # the job's MCP tools (agent_tools), if any
+
+    def definitions(self) -> list[dict[str, Any]]:
+        """Every tool the model may call in this run: ours, then the job's MCP tools."""
+        return TOOL_SCHEMAS + (self.toolbox.definitions() if self.toolbox else [])
 
     async def call(self, name: str, tool_input: Any, tool_use_id: str) -> dict[str, Any]:
-        """The tool_result block answering one tool_use block."""
+        """The tool_result block answering one tool_use block.
+
+        ToolServerUnavailable (an MCP server that cannot be reached) propagates: it fails the run.
+        """
         args = tool_input if isinstance(tool_input, dict) else {}
         handler = {"http_fetch": self._fetch, "save_state": self._save_state,
                    "create_followup_job": self._followup, "finish": self._finish}.get(name)
-        if handler is None:
-            ok, text = False, f"unknown tool {name!r}"
-        else:
-            ok, text = await handler(args)
-        self.trace.append({"step": "tool", "tool": name, "input": _short(json.dumps(args, default=str)),
-                           "ok": ok, "result": _short(text)})
+        started = time.monotonic()  # a duration for the trace, not a time of day
+        step: dict[str, Any] = {"step": "tool", "tool": name, "input": short(json.dumps(args, default=str))}
+        try:
+            if handler is not None:
+                ok, text = await handler(args)
+            elif self.toolbox is not None and self.toolbox.target(name) is not None:
+                ok, text = await self.toolbox.call(name, args)
+            else:
+                ok, text = False, f"unknown tool {name!r}"
+        except BaseException as exc:  # recorded, then raised on: the run fails (or is cancelled) with it
+            self.trace.append({**step, "ok": False, "error": short(getattr(exc, "message", "") or type(exc).__name__),
+                               "ms": _ms(started)})
+            raise
+        step.update({"ok": ok, "result" if ok else "error": short(text), "ms": _ms(started)})
+        self.trace.append(step)
         block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": text}
         if not ok:
             block["is_error"] = True
@@ -137,5 +156,9 @@ class RunTools:
         return True, "run finished"
 
 
-def _short(text: str) -> str:
+def _ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def short(text: str) -> str:
     return text if len(text) <= TRACE_TEXT else text[: TRACE_TEXT - 3] + "..."

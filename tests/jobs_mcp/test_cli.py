@@ -170,3 +170,15 @@ def test_a_bad_quota_flag_names_flag_and_variable(tmp_path: Path) -> None:
     line = refused(tmp_path, "--max-daily-spend-usd", "lots")
     assert line == ("Error: --max-daily-spend-usd / JOBS_MCP_MAX_DAILY_SPEND_USD: expected an amount in USD from 0 "
                     "(no limit) to 1000000, got 'lots'")
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    (None, "No such file or directory"),
+    ('{"mcpServers": {"notes": {"args": ["x"]}}}', "notes: expected exactly one of command (stdio) or url"),
+])
+def test_a_bad_servers_file_stops_the_server_in_one_line(tmp_path: Path, content: str | None, why: str) -> None:
+    path = tmp_path / "servers.json"
+    if content is not None:
+        path.write_text(content)
+    line = refused(tmp_path, "--servers-file", str(path))
+    assert line.startswith("Error: --servers-file / JOBS_MCP_SERVERS_FILE: ") and why in line

@@ -20,9 +20,10 @@ CREATE_ARGS = {"title", "instructions", "job_type", "schedule", "run_at", "cron"
 async def test_the_public_argument_names_are_unchanged(server: JobsServer) -> None:
     async with Client(server) as client:
         tools = {t.name: t.input_schema for t in (await client.list_tools()).tools}
-    assert set(tools["job_create"]["properties"]) == CREATE_ARGS | {"confirm"}
+    agent = {"model", "max_turns", "system_prompt", "agent_tools"}  # agent jobs' own (docs/agent-tools.md)
+    assert set(tools["job_create"]["properties"]) == CREATE_ARGS | agent | {"confirm"}
     assert set(tools["job_create"]["required"]) == {"title", "instructions"}
-    assert set(tools["job_update"]["properties"]) == CREATE_ARGS - {"idempotency_key"} | {"job_id", "guidance",
+    assert set(tools["job_update"]["properties"]) == CREATE_ARGS - {"idempotency_key"} | agent | {"job_id", "guidance",
                                                                                         "confirm"}
     assert tools["job_update"]["required"] == ["job_id"]
     assert set(tools["schedule_preview"]["properties"]) == {

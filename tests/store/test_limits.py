@@ -35,6 +35,9 @@ DOC_ROWS: dict[str, tuple[int, ...]] = {
     "`limit` (`job_list`, `job_runs`, `job_inbox`)": (L.LIST_LIMIT.low, L.LIST_LIMIT.high),
     "`limit` (retrieval tools)": (L.SEARCH_LIMIT.low, L.SEARCH_LIMIT.high),
     "`runs` (`job_retrieval_by_id`)": (L.RUNS_SHOWN.low, L.RUNS_SHOWN.high),
+    # agent jobs
+    "`model`": (L.MODEL_MAX,), "`system_prompt`": (L.SYSTEM_PROMPT_MAX,),
+    "`agent_tools`": (L.AGENT_TOOLS_MAX, L.AGENT_TOOL_MAX), "`max_turns`": (L.MAX_TURNS.low, L.MAX_TURNS.high),
     # quotas: the defaults of the settings
     "`JOBS_MCP_MAX_ACTIVE_JOBS`": (QUOTAS.max_active_jobs,),
     "`JOBS_MCP_MAX_CREATES_PER_MINUTE`": (QUOTAS.max_creates_per_minute,),

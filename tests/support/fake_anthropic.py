@@ -117,3 +117,23 @@ class FakeMessagesAPI:
             return Response("not found", status_code=404)
         status, headers, data = self.pages[name]
         return Response(data, status_code=status, headers=headers)
+
+
+def offered(body: dict[str, Any]) -> list[str]:
+    """The tool names a request offered the model."""
+    return [tool["name"] for tool in body.get("tools", [])]
+
+
+def call_if_offered(name: str, tool_input: dict[str, Any], **usage: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A step like a model's: it calls the tool `name` when the request offers it, else ends the turn saying so."""
+    def step(body: dict[str, Any]) -> dict[str, Any]:
+        if name in offered(body):
+            return reply(tool_use(name, tool_input), **usage)
+        return reply(text(f"I have no tool {name}."), **usage)
+
+    return step
+
+
+def end_turn(value: str, **usage: int) -> dict[str, Any]:
+    """A final answer without a tool call (stop_reason end_turn)."""
+    return reply(text(value), **usage)

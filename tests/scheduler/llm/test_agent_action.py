@@ -15,6 +15,7 @@ from scheduler.jobs.service import JobService
 from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM
 from store.enums import RunOutcome, Verdict
+from store.errors import InvalidArgument
 from store.models import Job
 from tests.scheduler.llm.conftest import context_for
 from tests.support.fake_anthropic import HANG, FakeMessagesAPI, Status, finish, reply, text, tool_use, verdict
@@ -279,3 +280,36 @@ async def test_a_refused_or_malformed_fetch_is_an_error_result_and_the_run_goes_
     [fetched] = tool_results(fake_api.bodies[1])
     assert fetched["is_error"] is True
     assert fetched["content"].startswith(("malformed URL", "refused:"))
+
+
+async def test_a_job_s_own_model_turn_limit_and_system_prompt(
+        service: JobService, clock: FakeClock, llm: LLM, fake_api: FakeMessagesAPI) -> None:
+    job = make_job(service, interval_seconds=3600, model="claude-haiku-4-5", max_turns=2,
+                   system_prompt="Answer in French.")
+    fake_api.add(reply(tool_use("save_state", {"state": {"n": 1}}), tokens_in=10, cache_write=3000),
+                 reply(tool_use("save_state", {"state": {"n": 2}}), tokens_in=10, cache_read=3000),
+                 verdict(job.id, "continue", tokens_in=0, tokens_out=0))
+    result = await run(llm, job, clock)
+
+    first, second, judge = fake_api.bodies
+    assert first["model"] == second["model"] == "claude-haiku-4-5" and judge["model"] == "claude-haiku-4-5"
+    ours, theirs = first["system"]
+    assert "executor of a scheduled job" in ours["text"] and "cache_control" not in ours
+    assert theirs["text"].endswith("Answer in French.") and theirs["cache_control"] == {"type": "ephemeral"}
+    # The tool definitions are cached too: one breakpoint on the last, the same bytes every turn.
+    assert [t.get("cache_control") for t in first["tools"]][-1] == {"type": "ephemeral"}
+    assert sum("cache_control" in t for t in first["tools"]) == 1 and first["tools"] == second["tools"]
+    assert result.summary == "stopped after 2 turns without calling finish"
+    assert result.cache_write_tokens == 3000 and result.cache_read_tokens == 3000
+    # haiku: 1 in, 5 out, 1.25 cache write, 0.10 cache read per million
+    assert result.cost_usd == pytest.approx((20 * 1 + 40 * 5 + 3000 * 1.25 + 3000 * 0.10) / 1e6)
+
+
+def test_a_job_s_model_and_limits_are_stored_and_bounded(service: JobService) -> None:
+    job = make_job(service, model="claude-opus-4-6", max_turns=50, system_prompt="  Be terse.  ")
+    assert (job.model, job.max_turns, job.system_prompt) == ("claude-opus-4-6", 50, "Be terse.")
+    assert make_job(service).max_turns is None  # the server's default (10) applies
+    with pytest.raises(InvalidArgument, match=r"^system_prompt: expected at most 4000 characters"):
+        make_job(service, system_prompt="x" * 4001)
+    with pytest.raises(InvalidArgument, match=r"^max_turns: expected a whole number from 1 to 50"):
+        make_job(service, max_turns=51)
