@@ -15,6 +15,7 @@ from scheduler.jobs.service import JobService
 from store.models import Delivery, JobEvent, JobRun
 from store.repository import JobRepository
 from store.retention import RetentionStore
+from tests.support.damage import DUE_JOB_DAMAGE, damage
 
 
 def _count(repo: JobRepository, model: type, job_id: str) -> int:
@@ -105,3 +106,19 @@ def test_the_engine_loop_runs_retention(service: JobService, repo: JobRepository
     clock.advance(days=2)
     assert app.engine is not None and app.engine.retention.policy.archive_after_days == 1
     assert anyio.run(lambda: anyio.to_thread.run_sync(app.engine.retention.run)).archived == 1  # type: ignore[union-attr]
+
+
+def test_a_finished_job_with_damaged_columns_is_archived_all_the_same(service: JobService, repo: JobRepository,
+                                                                      clock: FakeClock) -> None:
+    """Archiving reads only id, owner and status: damage the engine would trip over elsewhere does not stop it."""
+    job_id = _job(service, "damaged")
+    service.cancel("alice", job_id)
+    for item in DUE_JOB_DAMAGE:
+        values = item.values(repo.engine)
+        if values and "updated_at" not in values:
+            damage(repo.engine, "jobs", job_id, values)
+    clock.advance(days=31)
+    report = RetentionPass(RetentionStore(repo), clock).run()
+    assert report.archived == 1 and report.skipped == []
+    with repo.engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM jobs WHERE id = :id"), {"id": job_id}).scalar_one() == "ARCHIVED"
