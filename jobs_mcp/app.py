@@ -23,6 +23,7 @@ from jobs_mcp.config import Settings
 from jobs_mcp.delivery_setup import InboxNotifier
 from jobs_mcp.engine_wiring import EngineMode, EngineParts, EngineTuning, build_engine, node_id
 from jobs_mcp.llm_setup import build_agent_action, build_llm, fetch_allow_list
+from jobs_mcp.metrics import Metrics
 from jobs_mcp.owner_bus import OwnerSubscriptionBus
 from jobs_mcp.search_setup import SearchLifecycle, build_search
 from scheduler.agent_tools.catalog import AgentTools
@@ -71,6 +72,7 @@ class App:
     inbox_notifier: InboxNotifier
     dispatcher: WebhookDispatcher | None  # sends webhooks where the engine loop runs
     engine: EngineParts | None
+    metrics: Metrics  # this node's Prometheus registry, fed by the engine, LLM and tool-call hooks
     owns_db: bool = True  # False when built on a caller's repository: the caller disposes it
     _running: list[Component] = field(default_factory=list, repr=False)
     # The MCP servers of JOBS_MCP_SERVERS_FILE (None without the file), held by the job service that checks
@@ -168,8 +170,15 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
         parts = build_engine(settings, db, repo, service, clock, actions={**default_actions(agent_action),
                              **(actions or {})}, outbox=outbox, mode=mode, tuning=tuning)
     reader = ScheduleReader(llm, clock, service.quotas) if llm is not None else None
-    return App(settings=settings, clock=clock, db=db, repo=repo, service=service, llm=llm, schedule_reader=reader,
-               agent_action=agent_action,
-               search=search_service, deliveries=deliveries,
-               outbox=outbox, subscriptions=subscriptions, inbox_notifier=inbox_notifier, dispatcher=dispatcher,
-               engine=parts, owns_db=owns_db)
+    metrics = Metrics()
+    if parts is not None:
+        parts.runner.watchers.append(metrics.run_finished)
+    if llm is not None:
+        llm.on_usage = metrics.llm_call
+    app = App(settings=settings, clock=clock, db=db, repo=repo, service=service, llm=llm, schedule_reader=reader,
+              agent_action=agent_action,
+              search=search_service, deliveries=deliveries,
+              outbox=outbox, subscriptions=subscriptions, inbox_notifier=inbox_notifier, dispatcher=dispatcher,
+              engine=parts, metrics=metrics, owns_db=owns_db)
+    metrics.watch(app)
+    return app

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from jobs_mcp.commands import register as register_commands
 from jobs_mcp.config import load_settings
+from jobs_mcp.logs import configure_logging
 from store.database_check import check_database
 from store.errors import DatabaseUnusable, InvalidArgument
 from store.unavailable import as_unavailable
@@ -56,6 +55,7 @@ SERVE_FLAGS: list[tuple[str, str, str]] = [
     ("--max-sessions-per-owner", "JOBS_MCP_MAX_SESSIONS_PER_OWNER", "Live MCP sessions of one owner at most; a new "
                                                                     "one beyond gets 503 (default 250; 0: no limit)"),
     ("--log-level", "JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR (default INFO)"),
+    ("--log-format", "JOBS_MCP_LOG_FORMAT", "text or json (one object per line, job_id/run_id as fields)"),
     ("--max-active-jobs", "JOBS_MCP_MAX_ACTIVE_JOBS", "Jobs one owner may keep unfinished (default 1000; "
                                                       "0: no limit)"),
     ("--max-creates-per-minute", "JOBS_MCP_MAX_CREATES_PER_MINUTE", "Jobs one owner may create per minute (default 60; "
@@ -96,10 +96,7 @@ def serve(transport: str, **flags: str | None) -> None:
     environ.update({name.upper(): value for name, value in flags.items() if value is not None})
     try:
         settings = load_settings(environ)
-        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        if settings.log_level.upper() != "DEBUG":  # alembic's per-start chatter; store.schema logs what it did
-            logging.getLogger("alembic").setLevel(logging.WARNING)
+        configure_logging(settings.log_level, settings.log_format)
         with _database_errors():
             check_database(settings.database_url)
             from jobs_mcp.runtime import run_server  # after the checks: its imports take seconds

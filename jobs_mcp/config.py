@@ -43,6 +43,7 @@ class Settings:
     max_concurrent_runs: int = 8
     min_interval_seconds: int = 60
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line with job_id/run_id fields (docs/observability.md)
     node_id: str | None = None
     # Engine leases (docs/design.md §8): a node that dies loses its runs after lease_seconds; a stopping
     # node waits shutdown_grace_seconds for its runs before handing them to the others.
@@ -88,6 +89,7 @@ _ENV: dict[str, tuple[str, str]] = {
     "JOBS_MCP_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", "positive"),
     "JOBS_MCP_MIN_INTERVAL_SECONDS": ("min_interval_seconds", "positive"),
     "JOBS_MCP_LOG_LEVEL": ("log_level", "str"),
+    "JOBS_MCP_LOG_FORMAT": ("log_format", "str"),
     "JOBS_MCP_NODE_ID": ("node_id", "str"),
     "JOBS_MCP_LEASE_SECONDS": ("lease_seconds", "positive"),
     "JOBS_MCP_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", "positive"),
@@ -158,6 +160,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                               "optional :port", ",".join(settings.public_hosts), reason=str(exc)) from exc
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise InvalidArgument("JOBS_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL", settings.log_level)
+    if settings.log_format.lower() not in ("text", "json"):
+        raise InvalidArgument("JOBS_MCP_LOG_FORMAT", "text or json", settings.log_format)
+    settings = replace(settings, log_format=settings.log_format.lower())
 
     try:
         zone(settings.timezone)

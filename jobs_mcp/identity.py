@@ -3,7 +3,9 @@
 Without a tokens file only loopback clients are served, and the owner is
 `local` unless `X-Jobs-Owner` names one. With `JOBS_MCP_TOKENS_FILE` (lines of
 `token owner`) a valid bearer token is required; the owner `*` marks a
-platform token that must name the owner in `X-Jobs-Owner`.
+platform token that must name the owner in `X-Jobs-Owner`, and `@operator` an
+operator token, which reads /metrics and every owner's dashboard but calls no tools
+(docs/observability.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ DEFAULT_OWNER = "local"
 OWNER_HEADER = b"x-jobs-owner"
 OWNER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,199}$")
 PLATFORM = "*"
+OPERATOR = "@operator"
 SCOPE_KEY = "jobs_owner"
 
 
@@ -44,9 +47,9 @@ class TokenTable:
             if not line or line.startswith("#"):
                 continue
             parts = line.split()
-            if len(parts) != 2 or not (parts[1] == PLATFORM or OWNER_PATTERN.match(parts[1])):
-                raise InvalidArgument(f"JOBS_MCP_TOKENS_FILE line {number}", "'<token> <owner>' or '<token> *'",
-                                      line[:20])
+            if len(parts) != 2 or not (parts[1] in (PLATFORM, OPERATOR) or OWNER_PATTERN.match(parts[1])):
+                raise InvalidArgument(f"JOBS_MCP_TOKENS_FILE line {number}",
+                                      "'<token> <owner>', '<token> *' or '<token> @operator'", line[:20])
             table[_digest(parts[0])] = parts[1]
         return cls(table)
 
@@ -117,6 +120,8 @@ class OwnerMiddleware:
         owner = self.tokens.owner_for(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if owner is None:
             return None, 401, "a valid bearer token is required"
+        if owner == OPERATOR:
+            return None, 403, "an operator token reads /metrics and the dashboard; it calls no tools"
         if owner == PLATFORM:
             if named is None:
                 return None, 401, "a platform token must name the owner in X-Jobs-Owner"

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings
+from jobs_mcp.search_setup import search_model_state
 from jobs_mcp.server import build_http_app, build_server
 from jobs_mcp.slow_clients import with_read_timeout
 
@@ -23,8 +24,11 @@ def run_server(settings: Settings, transport: str) -> None:
         anyio.run(server.run_stdio_async)
         return
     app = build_http_app(server, settings)
-    log.info("jobs-mcp serving http://%s:%d/mcp (database %s)", settings.host, settings.port,
-             node.db.url.render_as_string(hide_password=True))
+    address = f"http://{settings.host}:{settings.port}"
+    database = node.db.url.render_as_string(hide_password=True)
+    model = search_model_state(node.search is not None)
+    log.info("jobs-mcp serving %s/mcp, dashboard %s/ (database %s; search model %s)", address, address, database,
+             model, extra={"address": address, "database": database, "model": model})
     uvicorn.Server(uvicorn_config(app, settings)).run()
 
 

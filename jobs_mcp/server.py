@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +24,8 @@ from jobs_mcp.errors import error_text
 from jobs_mcp.http_guard import HostGuard, transport_security
 from jobs_mcp.identity import OwnerMiddleware, TokenTable
 from jobs_mcp.job_resource import register_job_resource
+from jobs_mcp.operator_access import OperatorAccess
+from jobs_mcp.operator_http import OperatorRoutes, operator_pages
 from jobs_mcp.results import PublicModel, compact_json, lean
 from jobs_mcp.schemas import portable_tool
 from jobs_mcp.session_caps import cap_sessions_per_owner
@@ -51,6 +54,8 @@ class JobsServer(MCPServer[App]):
     (see jobs_mcp.results, jobs_mcp.schemas, jobs_mcp.errors)."""
 
     _listed: tuple[tuple[int, ...], list[MCPTool]] | None = None
+    node: App | None = None  # the app this server was built over (build_server)
+    on_tool_call: Callable[[str, bool, float], None] | None = None  # (tool, ok, seconds): metrics
 
     async def list_tools(self) -> list[MCPTool]:
         key = tuple(id(info) for info in self._tool_manager.list_tools())
@@ -60,6 +65,19 @@ class JobsServer(MCPServer[App]):
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[App, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        started, ok = time.perf_counter(), False
+        try:
+            result = await self._call_tool(name, arguments, context)
+            ok = not getattr(result, "is_error", False)
+            return result
+        finally:
+            if self.on_tool_call is not None:
+                known = self._tool_manager.get_tool(name) is not None
+                self.on_tool_call(name if known else "unknown", ok, time.perf_counter() - started)
+
+    async def _call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[App, Any] | None
     ) -> CallToolResult | InputRequiredResult:
         try:
             tool = self._tool_manager.get_tool(name)
@@ -113,15 +131,22 @@ def build_server(app: App) -> JobsServer:
     register_prompts(server)
     register_completion(server)
     app.subscriptions.install(server)
+    server.node = app
+    server.on_tool_call = app.metrics.tool_call
     return server
 
 
 def build_http_app(server: JobsServer, settings: Settings) -> ASGIApp:
-    """/mcp behind the Host/Origin check and the owner resolution (docs/identity.md)."""
+    """/mcp behind the owner resolution (docs/identity.md), the operator routes beside it
+    (docs/observability.md), all behind the Host/Origin check."""
     tokens = TokenTable.load(settings.tokens_file) if settings.tokens_file else None
     security = transport_security(settings.public_hosts)
     app = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security,
                                      session_idle_timeout=settings.session_idle_seconds,
                                      max_sessions=settings.max_sessions)
     cap_sessions_per_owner(server.session_manager, settings.max_sessions_per_owner)
-    return HostGuard(OwnerMiddleware(app, tokens), security)
+    mcp = OwnerMiddleware(app, tokens)
+    if server.node is None:
+        return HostGuard(mcp, security)
+    pages = operator_pages(server.node, OperatorAccess(tokens, settings.host))
+    return HostGuard(OperatorRoutes(mcp, pages), security)

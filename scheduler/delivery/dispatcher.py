@@ -84,9 +84,11 @@ class WebhookDispatcher:
                 raise
             when, error = None, f"{error}; no retry: the stored delivery is damaged ({fault_text(exc)})"
         if when is not None:
+            log.info("webhook delivery %s failed, retry at %s: %s", delivery.id, when.isoformat(), error,
+                     extra={"job_id": delivery.job_id, "run_id": delivery.run_id, "delivery_id": delivery.id})
             return AttemptOutcome(delivery.id, PENDING, error, when)
         log.warning("webhook delivery %s failed for good: %s", delivery.id, error,
-                    extra={"job_id": delivery.job_id, "run_id": delivery.run_id})
+                    extra={"job_id": delivery.job_id, "run_id": delivery.run_id, "delivery_id": delivery.id})
         return AttemptOutcome(delivery.id, FAILED, error)
 
     # -- background loop -------------------------------------------------------------

@@ -48,6 +48,7 @@ class EngineLoop:
         self._pending_wake: datetime | None = None
         self._starved = False
         self._stopping = False
+        self.last_tick_at: datetime | None = None  # the end of the last pass (readiness: is the engine alive?)
         self.runner.on_finished = self._on_run_finished
 
     def _now(self) -> datetime:
@@ -179,6 +180,7 @@ class EngineLoop:
                 if not ((report.more_due and free > 0) or self._again):
                     break
             next_due = await anyio.to_thread.run_sync(self.poller.claims.next_due)
+            self.last_tick_at = self._now()
         except Exception:  # noqa: BLE001  (the loop must survive a bad pass; the next one retries)
             log.exception("engine tick failed")
         finally:

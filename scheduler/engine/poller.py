@@ -72,8 +72,9 @@ class Poller:
             self._next_recovery = now + timedelta(seconds=self.config.recover_every_s)
             recovered = await anyio.to_thread.run_sync(self.claims.recover_expired, now, plan_recovery)
             report.recovered = len(recovered)
-            if recovered:
-                log.warning("took back %d expired leases", len(recovered))
+            for job in recovered:
+                log.warning("took back the expired lease of %s", job.claimed_by,
+                            extra={"job_id": job.id, "worker": job.claimed_by})
         settled = await anyio.to_thread.run_sync(settle_dependencies, self.repo, self.runs, now)
         report.settled = len(settled)
         free = self.config.max_concurrent_runs - len(self.runner.running)

@@ -49,6 +49,22 @@ def default_actions(agent: Action | None = None) -> dict[str, Action]:
     return {JobAction.NOTIFY.value: NotifyAction(), JobAction.AGENT.value: agent or NoLLMAction()}
 
 
+@dataclass(frozen=True)
+class RunDone:
+    """What a finished run tells the engine's watchers (metrics): one per run that reached its finish."""
+
+    job: Job  # as claimed
+    run_id: str
+    outcome: str
+    duration_s: float  # from the claim to the finish
+    lateness_s: float  # from the fire it was scheduled for to the claim
+    cost_usd: float
+    recorded: bool  # False: the store did not take the result (lease lost, refused)
+
+
+RunWatcher = Callable[[RunDone], None]
+
+
 @dataclass
 class RunHandle:
     claim: Claim
@@ -75,6 +91,7 @@ class Runner:
         self.on_finished = on_finished
         self.finisher = Finisher(runs)
         self.running: dict[str, RunHandle] = {}
+        self.watchers: list[RunWatcher] = []  # told of every finished run (metrics); must not raise
 
     def start(self, claim: Claim, spec: ScheduleSpec | None = None) -> RunHandle:
         handle = RunHandle(claim, spec)
@@ -120,11 +137,28 @@ class Runner:
                 log.exception("run crashed", extra={"job_id": claim.job.id, "run_id": claim.run_id})
                 result = ActionResult(outcome=RunOutcome.FAILED, error=f"internal error: {type(exc).__name__}")
             written = None if handle.release else await self._finish_safely(claim, result, handle.spec)
+            if not handle.release:
+                self._report(claim, result, written is not None)
         finally:
             self.running.pop(claim.job.id, None)
         # After the slot is free, so a woken poller can fill it.
         if written is not None and self.on_finished:
             self.on_finished(written)
+
+    def _report(self, claim: Claim, result: ActionResult, recorded: bool) -> None:
+        """The run's INFO line and its watchers; a watcher that fails is logged, never fails the run."""
+        done = RunDone(job=claim.job, run_id=claim.run_id, outcome=str(result.outcome),
+                       duration_s=max(0.0, (self.clock.now() - claim.started_at).total_seconds()),
+                       lateness_s=max(0.0, (claim.started_at - claim.scheduled_for).total_seconds()),
+                       cost_usd=result.cost_usd, recorded=recorded)
+        log.info("run %s: %s in %.2f s", done.run_id, done.outcome, done.duration_s,
+                 extra={"job_id": done.job.id, "run_id": done.run_id, "outcome": done.outcome,
+                        "duration_s": round(done.duration_s, 3), "cost_usd": round(done.cost_usd, 6)})
+        for watch in self.watchers:
+            try:
+                watch(done)
+            except Exception:  # noqa: BLE001  (metrics must never cost a run)
+                log.exception("run watcher failed", extra={"job_id": done.job.id, "run_id": done.run_id})
 
     async def _context(self, claim: Claim) -> RunContext:
         job = claim.job

