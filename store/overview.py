@@ -68,7 +68,7 @@ def find_jobs(repo: JobRepository, owner: str | None, *, statuses: Sequence[str]
                               JOBS.c.id == text.strip()))
     stmt = stmt.order_by(JOBS.c.created_at.desc(), JOBS.c.id.desc()).limit(limit)
     with repo.read() as session:
-        return list(session.exec(stmt).all())
+        return list(session.scalars(stmt).all())
 
 
 def find_job(repo: JobRepository, owner: str | None, job_id: str) -> Job | None:
@@ -76,7 +76,7 @@ def find_job(repo: JobRepository, owner: str | None, job_id: str) -> Job | None:
     if owner is not None:
         stmt = stmt.where(Job.owner == owner)
     with repo.read() as session:
-        return session.exec(stmt).first()
+        return session.scalars(stmt).first()
 
 
 def job_runs(repo: JobRepository, job_id: str, limit: int = 100) -> list[JobRun]:
@@ -84,7 +84,7 @@ def job_runs(repo: JobRepository, job_id: str, limit: int = 100) -> list[JobRun]
     stmt = (select(JobRun).where(JobRun.job_id == job_id)
             .order_by(RUNS.c.scheduled_for.desc(), RUNS.c.started_at.desc()).limit(limit))
     with repo.read() as session:
-        return list(session.exec(stmt).all())
+        return list(session.scalars(stmt).all())
 
 
 def job_deliveries(repo: JobRepository, job_id: str, limit: int = 200) -> list[Delivery]:
@@ -92,7 +92,7 @@ def job_deliveries(repo: JobRepository, job_id: str, limit: int = 200) -> list[D
     stmt = (select(Delivery).where(Delivery.job_id == job_id)
             .order_by(DELIVERIES.c.created_at.desc()).limit(limit))
     with repo.read() as session:
-        return list(session.exec(stmt).all())
+        return list(session.scalars(stmt).all())
 
 
 def cost_per_day(repo: JobRepository, owner: str | None, since: datetime,

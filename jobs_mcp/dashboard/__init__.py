@@ -1,4 +1,4 @@
-"""The read-only dashboard at / (docs/observability.md#dashboard)."""
+"""The read-only dashboard at / (docs/observability.md#dashboard): server-rendered jinja2, plain forms, no JS."""
 
 from __future__ import annotations
 
@@ -9,4 +9,6 @@ from jobs_mcp.operator_access import OperatorAccess
 
 
 def dashboard_routes(app: App, access: OperatorAccess) -> list[BaseRoute]:
-    return []
+    from jobs_mcp.dashboard.pages import routes
+
+    return routes(app, access)

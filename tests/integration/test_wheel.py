@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.jobs_mcp.conftest import http_client
@@ -80,6 +81,7 @@ def test_the_wheel_holds_every_module_and_data_file_of_the_packages(wheel: tuple
                for file in (ROOT / package).rglob("*") if file.is_file() and "__pycache__" not in file.parts}
     assert sources - names == set()
     assert {f"scheduler/llm/prompts/{name}.md" for name in PROMPTS} | {"store/sql/search_sqlite.sql"} <= names
+    assert {"jobs_mcp/dashboard/templates/jobs.html", "jobs_mcp/dashboard/static/dashboard.css"} <= names
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
     assert "warning" not in build_output.lower(), build_output
 
@@ -106,6 +108,8 @@ async def test_jobs_mcp_serve_from_the_wheel_answers_tool_calls(venv: Path, work
             created = await client.call_tool("job_create", {"title": "Stretch", "instructions": "Stand up",
                                                             "action": "notify", "interval_seconds": 3600})
             found = await client.call_tool("job_retrieval_by_keywords", {"keywords": "stretch"})
+        dashboard = httpx.get(url.removesuffix("/mcp") + "/")  # its templates come from the installed wheel
+    assert dashboard.status_code == 200 and "Stretch" in dashboard.text
     assert not preview.is_error and not created.is_error and not found.is_error, (preview, created, found)
     assert preview.structured_content["summary"].startswith("Every Monday at 09:00")  # type: ignore[index]
     job = created.structured_content["job"]  # type: ignore[index]
