@@ -22,7 +22,7 @@ from jobs_mcp.agent_tools_setup import build_agent_tools
 from jobs_mcp.config import Settings
 from jobs_mcp.delivery_setup import InboxNotifier
 from jobs_mcp.engine_wiring import EngineMode, EngineParts, EngineTuning, build_engine, node_id
-from jobs_mcp.llm_setup import build_agent_action, build_llm, fetch_allow_list
+from jobs_mcp.llm_setup import LLMWarmup, build_agent_action, build_llm, fetch_allow_list
 from jobs_mcp.metrics import Metrics
 from jobs_mcp.owner_bus import OwnerSubscriptionBus
 from jobs_mcp.search_setup import SearchLifecycle, build_search
@@ -92,6 +92,7 @@ class App:
             ("inbox-notifier", self.inbox_notifier),
             ("webhook-dispatcher", self.dispatcher),
             ("engine", self.engine.loop if self.engine else None),
+            ("llm-warmup", LLMWarmup(self.llm) if self.llm else None),
         ]
         return [(name, part) for name, part in parts if part is not None]
 

@@ -6,6 +6,7 @@ NoLLMAction's clear error and job_observe_chat says no LLM is configured.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from jobs_mcp.config import Settings
@@ -53,3 +54,17 @@ def build_agent_action(settings: Settings, llm: LLM | None = None, quotas: Quota
     """AgentAction when a key is configured, else NoLLMAction ("no LLM configured (set ANTHROPIC_API_KEY)")."""
     llm = llm or build_llm(settings)
     return AgentAction(llm, quotas) if llm is not None else NoLLMAction()
+
+
+class LLMWarmup:
+    """Imports the SDK and makes the client in a background thread once the server has started: the
+    import takes over a second, which the first tool answer must not wait for (bench/startup.py)."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+
+    async def start(self) -> None:
+        threading.Thread(target=self.llm.warm, name="jobs-mcp-llm-warmup", daemon=True).start()
+
+    async def stop(self) -> None:
+        return None

@@ -13,13 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import anthropic
 import anyio.to_thread
 
 from scheduler.agent_tools.catalog import AgentTools
 from scheduler.engine.actions import ActionResult, RunContext
 from scheduler.jobs.quotas import QuotaCheck
-from scheduler.llm.client import LLM, api_error
+from scheduler.llm.client import LLM, api_error, sdk_error
 from scheduler.llm.context import execute_values, judge_values
 from scheduler.llm.judge import FORCE_VERDICT, VERDICT_TOOL, Judgement, interpret, tool_input
 from scheduler.llm.pricing import Usage
@@ -60,7 +59,7 @@ class AgentAction:
             await self._offer_mcp_tools(context, tools)
             draft = await self._execute(context, tools, usage)
             judgement = await self._judge(context, draft, usage, tools.trace)
-        except anthropic.AnthropicError as exc:
+        except sdk_error() as exc:
             error, retryable = api_error(exc)
             log.warning("agent run failed: %s", error, extra={"job_id": context.job.id, "run_id": context.run_id})
             return _failed(error, retryable, tools, usage)

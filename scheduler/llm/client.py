@@ -6,14 +6,16 @@ from `jobs_mcp.config.Settings`; nothing here reads the environment).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from scheduler.llm.pricing import PriceTable, Usage
 from scheduler.net_guard import AllowList
+
+if TYPE_CHECKING:
+    import anthropic
 
 SDK_MAX_RETRIES = 2  # the SDK retries 429/529/5xx and connection errors itself; the engine retries after that
 
@@ -34,15 +36,39 @@ class LLMConfig:
     max_retries: int = SDK_MAX_RETRIES
 
 
+def sdk_error() -> type[Exception]:
+    """The SDK's base error class. Importing the SDK takes over a second, more than the server needs to
+    answer its first tool call, so it is imported when first needed (or by `LLM.warm` after start)."""
+    import anthropic
+
+    return anthropic.AnthropicError
+
+
 class LLM:
-    """An AsyncAnthropic client with the price table that accounts for its calls."""
+    """An AsyncAnthropic client (made on first use) with the price table that accounts for its calls."""
 
     def __init__(self, config: LLMConfig, client: anthropic.AsyncAnthropic | None = None) -> None:
         self.config = config
-        self.client = client or anthropic.AsyncAnthropic(
-            api_key=config.api_key, base_url=config.base_url, max_retries=config.max_retries,
-            timeout=config.request_timeout_s)
+        self._client = client
+        self._client_lock = threading.Lock()
         self.on_usage: Callable[[str, Usage], None] | None = None  # each call's model and usage (metrics)
+
+    @property
+    def client(self) -> anthropic.AsyncAnthropic:
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    import anthropic
+
+                    self._client = anthropic.AsyncAnthropic(
+                        api_key=self.config.api_key, base_url=self.config.base_url,
+                        max_retries=self.config.max_retries, timeout=self.config.request_timeout_s)
+        return self._client
+
+    def warm(self) -> None:
+        """Import the SDK and make the client now (a background thread after start), so the first run
+        does not wait for it."""
+        _ = self.client
 
     async def create(self, usage: Usage, *, model: str, **params: Any) -> Any:
         """One Messages API call; its tokens and cost are added to `usage` (SDK errors propagate)."""
@@ -55,11 +81,14 @@ class LLM:
         return reply
 
     async def close(self) -> None:
-        await self.client.close()
+        if self._client is not None:
+            await self._client.close()
 
 
 def api_error(exc: anthropic.AnthropicError) -> tuple[str, bool]:
     """(error text for the run, retryable?) for an SDK error that survived the SDK's own retries."""
+    import anthropic
+
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         retryable = status in (408, 409, 429) or status >= 500

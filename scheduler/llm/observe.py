@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import anthropic
 import anyio.to_thread
 
 from scheduler.jobs.service import JobService
-from scheduler.llm.client import LLM, api_error
+from scheduler.llm.client import LLM, api_error, sdk_error
 from scheduler.llm.context import job_values
 from scheduler.llm.judge import tool_input
 from scheduler.llm.pricing import Usage
@@ -108,7 +107,7 @@ class ChatObserver:
         for job in related[:MAX_CANDIDATES]:
             try:
                 observation = await self._ask(job, message, now, report.usage)
-            except anthropic.AnthropicError as exc:
+            except sdk_error() as exc:
                 log.warning("observe: judge call failed for %s", job.id, exc_info=exc)
                 report.errors.append(f"{job.id}: {api_error(exc)[0]}")
                 continue

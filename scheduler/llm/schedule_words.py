@@ -11,12 +11,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import anthropic
 import anyio.to_thread
 
 from scheduler.clock import Clock
 from scheduler.jobs.quotas import QuotaCheck
-from scheduler.llm.client import LLM
+from scheduler.llm.client import LLM, sdk_error
 from scheduler.llm.judge import tool_input
 from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
@@ -55,7 +54,7 @@ async def translate_schedule(llm: LLM, text: str, tz_name: str, now: datetime) -
         reply = await llm.create(usage, model=llm.config.judge_model, max_tokens=300, system=system,
                                  messages=[{"role": "user", "content": text}], tools=[TOOL],
                                  tool_choice={"type": "tool", "name": TOOL_NAME})
-    except anthropic.AnthropicError as exc:
+    except sdk_error() as exc:
         log.warning("schedule fallback: the LLM call failed: %s", type(exc).__name__)
         return None, usage
     answer = tool_input(reply.content, TOOL_NAME)

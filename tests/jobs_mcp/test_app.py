@@ -73,3 +73,17 @@ async def test_a_failed_start_stops_what_had_started(sqlite_url: str, clock: Fak
         await app.start()
     app.close()
     assert log == ["start a", "start b", "stop b", "stop a"]
+
+
+def test_the_server_imports_neither_the_llm_sdk_nor_torch_before_they_are_needed() -> None:
+    # The first tool answer must not wait for them (bench/startup.py): the SDK is imported by the
+    # warm-up after start, torch only by the model export's child process.
+    import subprocess
+    import sys
+
+    code = ("import sys, jobs_mcp.cli, jobs_mcp.runtime\n"
+            "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'anthropic', 'bs4', 'torch', "
+            "'sentence_transformers', 'transformers'})\n"
+            "assert not loaded, loaded\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

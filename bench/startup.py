@@ -1,0 +1,112 @@
+"""Start-up: from `jobs-mcp serve` to the first tool answer, and the server's memory once the model is ready.
+
+A real `jobs-mcp serve` process (SQLite, fresh database each start) is started and a real
+MCP client (streamable HTTP) retries `initialize` + `job_list` until it gets an answer; the
+time from the process's start to that answer is the figure. `/readyz` is then polled until
+search is `ready`, and the server's RSS (VmRSS) and peak (VmHWM) are read from /proc.
+
+The first start runs with an empty cache directory, so the search model is exported to ONNX
+(in a child process, docs/search.md); later starts find it cached.
+
+    .venv/bin/python bench/startup.py [--later-starts 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.jobs_mcp.conftest import http_client  # noqa: E402
+from tests.support.http import free_port  # noqa: E402
+from tests.support.serve_process import JOBS_MCP, server_env  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Start:
+    first_answer_s: float
+    model_ready_s: float
+    rss_mb: float
+    peak_mb: float
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def first_answer(url: str, process: subprocess.Popen[bytes], deadline_s: float = 120) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError(f"jobs-mcp exited with {process.returncode}")
+        try:
+            async with http_client(url) as client:
+                answer = await client.call_tool("job_list", {})
+            if not answer.is_error:
+                return
+        except Exception:  # noqa: BLE001  (not listening yet: try again)
+            await anyio.sleep(0.01)
+    raise TimeoutError("no tool answer")
+
+
+def one_start(work: Path, cache: Path) -> Start:
+    port = free_port()
+    db = work / f"jobs-{port}.db"
+    env = server_env(f"sqlite:///{db}", port, XDG_CACHE_HOME=str(cache))
+    log = open(work / "server.log", "ab")  # noqa: SIM115
+    started = time.monotonic()
+    process = subprocess.Popen([JOBS_MCP, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        anyio.run(first_answer, f"http://127.0.0.1:{port}/mcp", process)
+        answered = time.monotonic() - started
+        while True:
+            state = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
+            if state.get("search") == "ready":
+                break
+            if "could not be loaded" in str(state.get("search")):
+                raise RuntimeError(f"the model did not load: {state}")
+            time.sleep(0.05)
+        ready = time.monotonic() - started
+        time.sleep(1)  # let the load's temporaries go
+        rss, peak = memory_mb(process.pid)
+        return Start(answered, ready, rss, peak)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--later-starts", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    with tempfile.TemporaryDirectory() as tmp:
+        work, cache = Path(tmp), Path(tmp) / "cache"
+        cold = one_start(work, cache)
+        print(f"first start (model exported): first tool answer {cold.first_answer_s:.2f} s, model ready "
+              f"{cold.model_ready_s:.1f} s, server RSS {cold.rss_mb:.0f} MB (peak {cold.peak_mb:.0f} MB)")
+        later = [one_start(work, cache) for _ in range(args.later_starts)]
+        answers = sorted(s.first_answer_s for s in later)
+        print(f"later starts ({len(later)}): first tool answer median {statistics.median(answers):.2f} s "
+              f"(min {answers[0]:.2f}, max {answers[-1]:.2f}), model ready median "
+              f"{statistics.median(s.model_ready_s for s in later):.1f} s, server RSS median "
+              f"{statistics.median(s.rss_mb for s in later):.0f} MB (peak {max(s.peak_mb for s in later):.0f} MB)")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
