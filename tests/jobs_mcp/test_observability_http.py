@@ -15,7 +15,7 @@ import pytest
 
 from jobs_mcp.app import App, build_app
 from jobs_mcp.config import Settings
-from jobs_mcp.engine_wiring import EngineMode
+from jobs_mcp.engine_wiring import EngineMode, EngineTuning
 from jobs_mcp.server import build_http_app, build_server
 from scheduler.clock import FakeClock
 from tests.jobs_mcp.conftest import http_client
@@ -66,7 +66,7 @@ def test_healthz_answers_while_the_process_lives(sqlite_url: str, clock: FakeClo
 def test_readyz_names_each_part_and_is_ready_once_the_engine_has_passed(sqlite_url: str) -> None:
     settings = Settings(database_url=sqlite_url)
     with served(build_app(settings, search=False), settings) as base:  # the real clock: the engine loop runs
-        for _ in range(100):
+        for _ in range(1200):
             answer = httpx.get(base + "/readyz")
             if answer.status_code == 200:
                 break
@@ -77,9 +77,11 @@ def test_readyz_names_each_part_and_is_ready_once_the_engine_has_passed(sqlite_u
 
 def test_readyz_is_503_when_the_engine_stops_passing(sqlite_url: str, clock: FakeClock) -> None:
     settings = Settings(database_url=sqlite_url)
-    app = build_app(settings, clock, engine=EngineMode.LOOP, search=False)  # the loop runs, on the fake clock
+    # The loop runs on the fake clock; no safety pass comes during the test to move its last pass.
+    app = build_app(settings, clock, engine=EngineMode.LOOP, search=False,
+                    tuning=EngineTuning(safety_interval_s=3600, recover_every_s=3600))
     with served(app, settings) as base:
-        for _ in range(100):
+        for _ in range(1200):
             if app.engine and app.engine.loop and app.engine.loop.last_tick_at is not None:
                 break
             anyio.run(anyio.sleep, 0.05)
