@@ -45,3 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/phrase_coverage.py
 	$(BIN)/python bench/answer_sizes.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/startup.py

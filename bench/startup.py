@@ -8,7 +8,10 @@ search is `ready`, and the server's RSS (VmRSS) and peak (VmHWM) are read from /
 The first start runs with an empty cache directory, so the search model is exported to ONNX
 (in a child process, docs/search.md); later starts find it cached.
 
-    .venv/bin/python bench/startup.py [--later-starts 5]
+    .venv/bin/python bench/startup.py [--later-starts 5] [--jobs-mcp PATH]
+
+--jobs-mcp times another installation's command (e.g. an older checkout's, for a before/after);
+one without /readyz is measured 10 s after its first answer instead of at "model ready".
 """
 
 from __future__ import annotations
@@ -36,9 +39,15 @@ from tests.support.serve_process import JOBS_MCP, server_env  # noqa: E402
 @dataclass(frozen=True)
 class Start:
     first_answer_s: float
+    first_answer_cpu_s: float  # the server's own CPU time (user + system) until then: less moved by other load
     model_ready_s: float
     rss_mb: float
     peak_mb: float
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -61,27 +70,36 @@ async def first_answer(url: str, process: subprocess.Popen[bytes], deadline_s: f
     raise TimeoutError("no tool answer")
 
 
-def one_start(work: Path, cache: Path) -> Start:
+def wait_for_model(port: int, started: float) -> float:
+    """Seconds from the start until /readyz says search is ready (or 10 s after now without /readyz)."""
+    while True:
+        answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        if answer.status_code == 404:
+            time.sleep(10)
+            return float("nan")
+        search = str(answer.json().get("search"))
+        if search == "ready":
+            return time.monotonic() - started
+        if "could not be loaded" in search:
+            raise RuntimeError(f"the model did not load: {search}")
+        time.sleep(0.05)
+
+
+def one_start(work: Path, cache: Path, command: str) -> Start:
     port = free_port()
     db = work / f"jobs-{port}.db"
     env = server_env(f"sqlite:///{db}", port, XDG_CACHE_HOME=str(cache))
     log = open(work / "server.log", "ab")  # noqa: SIM115
     started = time.monotonic()
-    process = subprocess.Popen([JOBS_MCP, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([command, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         anyio.run(first_answer, f"http://127.0.0.1:{port}/mcp", process)
         answered = time.monotonic() - started
-        while True:
-            state = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
-            if state.get("search") == "ready":
-                break
-            if "could not be loaded" in str(state.get("search")):
-                raise RuntimeError(f"the model did not load: {state}")
-            time.sleep(0.05)
-        ready = time.monotonic() - started
+        cpu = cpu_s(process.pid)
+        ready = wait_for_model(port, started)
         time.sleep(1)  # let the load's temporaries go
         rss, peak = memory_mb(process.pid)
-        return Start(answered, ready, rss, peak)
+        return Start(answered, cpu, ready, rss, peak)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -91,18 +109,22 @@ def one_start(work: Path, cache: Path) -> Start:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--later-starts", type=int, default=5)
+    parser.add_argument("--jobs-mcp", default=JOBS_MCP, help="the jobs-mcp command to time")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:
         work, cache = Path(tmp), Path(tmp) / "cache"
-        cold = one_start(work, cache)
-        print(f"first start (model exported): first tool answer {cold.first_answer_s:.2f} s, model ready "
+        print(f"command: {args.jobs_mcp}")
+        cold = one_start(work, cache, args.jobs_mcp)
+        print(f"first start (model exported): first tool answer {cold.first_answer_s:.2f} s "
+              f"({cold.first_answer_cpu_s:.2f} s of server CPU), model ready "
               f"{cold.model_ready_s:.1f} s, server RSS {cold.rss_mb:.0f} MB (peak {cold.peak_mb:.0f} MB)")
-        later = [one_start(work, cache) for _ in range(args.later_starts)]
+        later = [one_start(work, cache, args.jobs_mcp) for _ in range(args.later_starts)]
         answers = sorted(s.first_answer_s for s in later)
         print(f"later starts ({len(later)}): first tool answer median {statistics.median(answers):.2f} s "
-              f"(min {answers[0]:.2f}, max {answers[-1]:.2f}), model ready median "
+              f"(min {answers[0]:.2f}, max {answers[-1]:.2f}; server CPU median "
+              f"{statistics.median(s.first_answer_cpu_s for s in later):.2f} s), model ready median "
               f"{statistics.median(s.model_ready_s for s in later):.1f} s, server RSS median "
               f"{statistics.median(s.rss_mb for s in later):.0f} MB (peak {max(s.peak_mb for s in later):.0f} MB)")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
@@ -65,6 +64,8 @@ class PgWakeups:
         self._outbox.put(None)
 
     def _listen(self, on_wake: Callable[[Wake], None]) -> None:
+        import psycopg  # here, not at the top: only PostgreSQL nodes need it, and it slows every start
+
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._dsn, autocommit=True) as conn:
@@ -79,6 +80,8 @@ class PgWakeups:
                 self._stop.wait(1.0)
 
     def _send_loop(self) -> None:
+        import psycopg
+
         conn: psycopg.Connection | None = None
         while True:
             wake = self._outbox.get()
