@@ -21,6 +21,7 @@ from scheduler.engine.actions import Action
 from scheduler.engine.loop import EngineLoop
 from scheduler.engine.notify_pg import PgWakeups
 from scheduler.engine.poller import EngineConfig, Poller
+from scheduler.engine.reminders import ReminderLane
 from scheduler.engine.retention import RetentionPass, RetentionPolicy
 from scheduler.engine.retry import RetryPolicy
 from scheduler.engine.runner import Runner
@@ -30,6 +31,7 @@ from store.claims import ClaimStore
 from store.engine import is_sqlite
 from store.enums import JobStatus
 from store.models import Job
+from store.reminders import ReminderStore
 from store.repository import JobRepository
 from store.run_types import Outbox
 from store.runs import RunStore
@@ -86,7 +88,8 @@ def build_engine(settings: Settings, db: Engine, repo: JobRepository, service: J
     runner = Runner(claims=claims, runs=runs, clock=clock, worker=config.worker, actions=actions,
                     retry=tuning.retry, lease_s=config.lease_s, timeout_scale=tuning.timeout_scale,
                     followup=_followup(service))
-    poller = Poller(repo=repo, claims=claims, runs=runs, runner=runner, clock=clock, config=config)
+    lane = ReminderLane(ReminderStore(claims), worker=config.worker, retry=tuning.retry)
+    poller = Poller(repo=repo, claims=claims, runs=runs, runner=runner, clock=clock, config=config, lane=lane)
     retention = RetentionPass(service.retention, clock, RetentionPolicy(
         archive_after_days=settings.archive_after_days, purge_after_days=settings.purge_after_days,
         every_s=tuning.retention_every_s))

@@ -75,6 +75,17 @@ class JobFinish:
 
 
 @dataclass(frozen=True)
+class ReminderPlan:
+    """A due reminder fired by the reminder lane: its fire plan and, if a fire runs, the finish of that
+    run, planned as started and finished at the lane's `now` (`finish.row`: the job as running it,
+    IN_PROGRESS at the version read). `finish` is None when every fire was missed."""
+
+    fire: FirePlan
+    finish: Finish | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """The run row's final fields. `message`/`notify` feed the outbox seam; they are not columns."""
 

@@ -56,12 +56,20 @@ class Action(Protocol):
     async def __call__(self, context: RunContext) -> ActionResult: ...
 
 
+def reminder_result(job: Job) -> ActionResult:
+    """What a plain reminder's run gives: the instructions are the message."""
+    text = job.instructions
+    return ActionResult(summary=text[:200], output=text, message=text, notify=True)
+
+
 class NotifyAction:
-    """A plain reminder: the instructions are the message. No LLM, no network, no cost."""
+    """A plain reminder: the instructions are the message. No LLM, no network, no cost.
+
+    With this action the engine fires reminders in its reminder lane (scheduler/engine/reminders.py),
+    without a run slot; any other `notify` action (a test's) runs in a slot like an agent job."""
 
     async def __call__(self, context: RunContext) -> ActionResult:
-        text = context.job.instructions
-        return ActionResult(summary=text[:200], output=text, message=text, notify=True)
+        return reminder_result(context.job)
 
 
 class NoLLMAction:

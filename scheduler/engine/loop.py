@@ -171,15 +171,16 @@ class EngineLoop:
             return
         self._ticking = True
         next_due: datetime | None = None
+        next_reminder: datetime | None = None
         try:
             while not self._stopping:
                 self._again = False
                 report = await self.poller.tick()
                 free = self.config.max_concurrent_runs - len(self.runner.running)
                 self._starved = report.more_due and free <= 0
-                if not ((report.more_due and free > 0) or self._again):
+                if not ((report.more_due and free > 0) or report.more_reminders or self._again):
                     break
-            next_due = await anyio.to_thread.run_sync(self.poller.claims.next_due)
+            next_due, next_reminder = await anyio.to_thread.run_sync(self.poller.next_due)
             self.last_tick_at = self._now()
         except Exception:  # noqa: BLE001  (the loop must survive a bad pass; the next one retries)
             log.exception("engine tick failed")
@@ -188,5 +189,5 @@ class EngineLoop:
         pending, self._pending_wake = self._pending_wake, None
         if self._starved and next_due is not None and next_due <= self._now():
             next_due = None  # due work waits for free slots: finishing runs wake the loop
-        for when in (next_due, pending):
+        for when in (next_due, next_reminder, pending):
             self._arm(when)

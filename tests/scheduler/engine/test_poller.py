@@ -122,7 +122,7 @@ async def test_ongoing_job_on_a_wall_clock_rule_fires_on_it_until_done(engine: E
 
 async def test_concurrency_limit_caps_claims_per_node(engine: Engine) -> None:
     for n in range(12):
-        engine.create(action="notify", title=f"reminder {n}")
+        engine.create(title=f"report {n}")
     with anyio.fail_after(10):
         first = await engine.poller.tick()
         assert first.claimed == 8 and first.more_due
