@@ -85,9 +85,11 @@ class RunStore:
             conn = session.connection()
             ids = sorted({f.job_id for f in finishes})  # one lock order for every node
             # Only versions are needed to decide; full rows are loaded for the few that moved on.
+            # FOR NO KEY UPDATE: the lock an UPDATE takes, which lets run rows referencing the job be
+            # inserted meanwhile (a plain FOR UPDATE conflicts with their foreign key check).
             versions: dict[str, int] = {row.id: row.version for row in conn.execute(
                 select(JOBS.c.id, JOBS.c.version).where(JOBS.c.id.in_(ids)).order_by(JOBS.c.id)
-                .with_for_update()).all()}
+                .with_for_update(key_share=True)).all()}
             outcomes: dict[str, str] = {row.id: row.outcome for row in conn.execute(
                 select(RUNS.c.id, RUNS.c.outcome).where(RUNS.c.id.in_([f.run_id for f in finishes]))).all()}
             applied: list[tuple[Job, Finish]] = []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -49,9 +49,15 @@ class Node:
         return self.log_path.read_text(errors="replace")
 
 
+# A node is ready when it answers HTTP: uvicorn binds its port only after the app's startup (store,
+# schema, engine) is done. The bound is generous because on a loaded 2-core machine (a full suite
+# beside other work) a start took more than 30 s; a node that dies says so at once instead.
+START_TIMEOUT_S = float(os.environ.get("JOBS_TEST_NODE_START_S", "180"))
+
+
 def start_node(database_url: str, log_dir: Path, *, name: str, env: dict[str, str] | None = None,
                command: Sequence[str] | None = None) -> Node:
-    """Start a server on a free port; returns once it accepts connections (at most 30 s)."""
+    """Start a server on a free port; returns once it answers an HTTP request (at most START_TIMEOUT_S)."""
     port = free_port()
     full_env = {**os.environ, "JOBS_MCP_DATABASE_URL": database_url, "JOBS_MCP_PORT": str(port),
                 "JOBS_MCP_LOG_LEVEL": "WARNING", **(env or {})}
@@ -60,18 +66,28 @@ def start_node(database_url: str, log_dir: Path, *, name: str, env: dict[str, st
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     node = Node(process, port, log_path)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"node {name} exited with {process.returncode}:\n{node.log()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return node
-        except OSError:
-            if time.monotonic() > deadline:
-                node.kill()
-                raise RuntimeError(f"node {name} did not start:\n{node.log()}") from None
-            time.sleep(0.05)
+        if _answers_http(port):
+            return node
+        if time.monotonic() > deadline:
+            node.kill()
+            raise RuntimeError(f"node {name} did not answer within {START_TIMEOUT_S} s:\n{node.log()}")
+        time.sleep(0.05)
+
+
+def _answers_http(port: int) -> bool:
+    """Any HTTP answer (a GET without a session is refused with a 4xx) means the app is serving."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/mcp", headers={"Host": f"127.0.0.1:{port}"})
+        return connection.getresponse().status > 0
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 @contextmanager
