@@ -63,6 +63,14 @@ class Figures:
         missing = self.count - len(s)
         return line + (f"  ({missing} never started)" if missing else "")
 
+    def verdict(self) -> str:
+        """The issue's goals for a burst, on one line."""
+        p99_s = percentile(self.start_ms, 0.99) / 1000 if self.start_ms else float("inf")
+        seen = self.seen_all_s if self.seen_all_s is not None and len(self.inbox_ms) >= self.count else float("inf")
+        return (f"  goal {self.label}, {self.count} due in one second: start p99 {p99_s:.2f} s (<= 1 s: "
+                f"{'met' if p99_s <= 1 else 'NOT met'}), all in the inbox {seen:.2f} s after the fire (<= 2 s: "
+                f"{'met' if seen <= 2 else 'NOT met'})")
+
 
 # -- jobs-mcp -------------------------------------------------------------------------------
 
@@ -201,10 +209,10 @@ def main() -> None:
         results: list[Figures] = []
         if args.only in (None, "sqlite"):
             results.append(burst_jobs_mcp("sqlite", 1, count, args.profile, args.profile_gil))
-            print(results[-1].report(), flush=True)
+            print(results[-1].report(), results[-1].verdict(), sep="\n", flush=True)
         if run_pg:
             results.append(burst_jobs_mcp("postgres", 3, count, args.profile, args.profile_gil))
-            print(results[-1].report(), flush=True)
+            print(results[-1].report(), results[-1].verdict(), sep="\n", flush=True)
         if args.only == "peer" or (args.only is None and not args.no_peer):
             peer = burst_apscheduler(count)
             print(peer.report(), flush=True)

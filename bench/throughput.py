@@ -1,8 +1,9 @@
 """No-op runs per second through the full lifecycle: claim, run row, verdict, next fire.
 
-Recurring notify jobs, all due at once, each run once; real server processes on
-a SQLite file (1 node) and on PostgreSQL (1 and 3 nodes). Runs/s is the number of
-runs over the time from the first run's start to the last run's finish.
+Recurring notify jobs, all due at once, each run once (through the reminder lane);
+real server processes on a SQLite file (1 node) and on PostgreSQL (1 and 3 nodes).
+Runs/s is the number of runs over the time from the first run's start until the
+benchmark sees them all committed.
 
     .venv/bin/python bench/throughput.py [jobs] [max_concurrent_runs]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from engine_common import (
@@ -26,6 +28,9 @@ from engine_common import (
     succeeded,
 )
 
+POLL_S = 0.02  # "all committed" is seen at most this late
+GOAL_RUNS_S = 10_000
+
 
 def measure(kind: str, nodes: int, jobs: int, max_concurrent: int) -> None:
     with database(kind) as url, tempfile.TemporaryDirectory() as logs:
@@ -35,15 +40,21 @@ def measure(kind: str, nodes: int, jobs: int, max_concurrent: int) -> None:
         try:
             deadline = time.monotonic() + 300
             while succeeded(engine) < jobs and time.monotonic() < deadline:
-                time.sleep(0.2)
+                time.sleep(POLL_S)
+            seen_all = datetime.now(UTC)
         finally:
             for node in started:
                 node.terminate()
-        first, last, done = rows(engine, "SELECT min(started_at), max(finished_at), count(*) FROM job_runs "
-                                         "WHERE outcome = 'succeeded'")[0]
-        elapsed = (as_datetime(last) - as_datetime(first)).total_seconds()
-        print(f"{kind:>8} x{nodes} node(s): {done:>6} runs in {elapsed:6.2f} s = {done / elapsed:8.0f} runs/s "
-              f"(max_concurrent_runs={max_concurrent})", flush=True)
+        first, done = rows(engine, "SELECT min(started_at), count(*) FROM job_runs WHERE outcome = 'succeeded'")[0]
+        # From the first run's start until this benchmark saw every run committed (a reminder batch's runs
+        # all carry the batch's start instant, so the last finished_at would leave the last batch out).
+        elapsed = (seen_all - as_datetime(first)).total_seconds()
+        line = (f"{kind:>8} x{nodes} node(s): {done:>6} runs in {elapsed:6.2f} s = {done / elapsed:8.0f} runs/s "
+                f"(max_concurrent_runs={max_concurrent})")
+        if kind == "sqlite" and nodes == 1:
+            met = "met" if done / elapsed >= GOAL_RUNS_S else "NOT met"
+            line += f"; goal >= {GOAL_RUNS_S:,} runs/s on one SQLite node: {met}"
+        print(line, flush=True)
         engine.dispose()
 
 

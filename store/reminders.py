@@ -76,7 +76,10 @@ class ReminderStore:
 
     def fire_due(self, now: datetime, worker: str, limit: int,
                  plan: Callable[[Job, datetime], ReminderPlan]) -> ReminderBatch:
-        """Fire up to `limit` due reminders as `plan` says, in one transaction (see the module's contract)."""
+        """Fire up to `limit` due reminders as `plan` says, in one transaction (see the module's contract).
+
+        `plan` gets each row detached from the session; it may change it (into the running row its
+        `finish.row` is), never anything else."""
         if limit <= 0:
             return ReminderBatch(0, 0, 0)
         where = self.claims.due(now) + [reminder_rows()]
@@ -99,6 +102,7 @@ class ReminderStore:
         with self.repo.write() as session:
             conn = session.connection()
             jobs = list(session.scalars(stmt).all())
+            session.expunge_all()  # `plan` may turn a row into its running copy in place: never flushed
             runs: list[dict[str, Any]] = []
             claimed: list[dict[str, Any]] = []
             ran: list[tuple[Job, Finish]] = []
@@ -120,7 +124,7 @@ class ReminderStore:
                 runs.append(_run_row(finish, planned, now, worker))
                 runs.extend(run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.SKIPPED,
                                        now=now, summary=SKIPPED_SUMMARY) for fire in finish.skipped)
-                claimed.append(event_values(job, S.IN_PROGRESS, now, worker, _DUE))
+                claimed.append(event_values(job, S.IN_PROGRESS, now, worker, _DUE, from_status=S.ACTIVE.value))
                 ran.append((finish.row, finish))
             self.write_batch(conn, now, runs, claimed, ran, waits)
             told = self.claims.ended(conn, waits, now)

@@ -34,6 +34,7 @@ from store.run_types import Claim, ReminderPlan
 # Reminders per transaction: large enough that per-batch costs vanish, small enough that an agent
 # job due meanwhile, a tool's write or another node waits for one batch only (~50 ms at 10,000/s).
 BATCH = 500
+_RUNNING = ("status", "next_run_at", "claimed_by", "attempt")  # what running a fire changes on the row
 
 
 class ReminderLane:
@@ -51,16 +52,25 @@ class ReminderLane:
         return await anyio.to_thread.run_sync(self.store.fire_due, now, self.worker, self.batch, self.plan)
 
     def plan(self, job: Job, now: datetime) -> ReminderPlan:
-        """The due reminder's fires (run, missed) and its run's finish, as the slot path would plan them."""
+        """The due reminder's fires (run, missed) and its run's finish, as the slot path would plan them.
+
+        A fire that runs turns `job` (a detached row the store handed over) into the running row the
+        finish is planned against, in place: a copy per reminder cost more than the rest of its plan."""
         spec = None if job.job_type == JobType.ONE_OFF else spec_of(job)
         fires = plan_due(job, now, spec)
         if fires.run_fire is None:
             return ReminderPlan(fires)
         moved = fires.run_fire != job.next_run_at  # older fires were missed: a new fire, attempts start over
         attempt = 1 if moved else job.attempt + 1
-        running = job.model_copy(update={"status": JobStatus.IN_PROGRESS.value, "next_run_at": fires.run_fire,
-                                         "attempt": 0 if moved else job.attempt, "claimed_by": self.worker})
-        claim = Claim(job=running, run_id=new_run_id(), scheduled_for=fires.run_fire, started_at=now,
-                      attempt=attempt)
-        finish = plan_finish(running, claim, reminder_result(job), now, self.retry, spec)
+        claim = Claim(job=job, run_id=new_run_id(), scheduled_for=fires.run_fire, started_at=now, attempt=attempt)
+        result = reminder_result(job)
+        values = job.__dict__  # a detached row: its values are plain entries, and setting them through
+        before = {key: values[key] for key in _RUNNING}  # the model's __setattr__ cost as much as the plan
+        values.update(status=JobStatus.IN_PROGRESS.value, next_run_at=fires.run_fire, claimed_by=self.worker,
+                      attempt=0 if moved else job.attempt)
+        try:
+            finish = plan_finish(job, claim, result, now, self.retry, spec)
+        except BaseException:
+            values.update(before)  # the store sets the row aside as it was
+            raise
         return ReminderPlan(fires, finish, attempt)
