@@ -18,6 +18,7 @@ from pathlib import Path
 
 # (hop, frame patterns), matched against "function (file:line)"; the first hop of the innermost matching frame wins.
 HOPS: list[tuple[str, tuple[str, ...]]] = [
+    ("engine: reminder lane (store/reminders.py)", ("store/reminders.py", "scheduler/engine/reminders.py")),
     ("engine: claim (store/claims.py)", ("store/claims.py",)),
     ("outbox rows (store/outbox.py writer)", ("OutboxWriter.",)),
     ("engine: finish (store/runs.py)", ("store/runs.py",)),

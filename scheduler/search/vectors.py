@@ -124,6 +124,9 @@ class VectorIndex:
     def loaded(self, owner: str) -> bool:
         return owner in self._owners
 
+    def any_loaded(self) -> bool:
+        return bool(self._owners)
+
     def replace_owner(self, owner: str, rows: list[tuple[str, np.ndarray, str, str]]) -> None:
         vectors = OwnerVectors(self.dimensions)
         for job_id, vector, status, job_type in rows:

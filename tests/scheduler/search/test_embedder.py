@@ -53,3 +53,24 @@ def test_a_row_whose_change_cannot_be_read_is_left_out_and_the_index_follows_the
                      {"at": "2030-01-01 00:00:00", "id": jobs["Water the plants"].id})
     assert titles(search, "garden greenery hydration", statuses=["PAUSED"]) == ["Water the plants"]
     assert search.embedder.sync() >= 1  # the worker's pass too
+
+
+def test_with_no_owner_loaded_the_change_feed_moves_only_its_watermark(
+    repo: JobRepository, jobs: dict[str, Job], model: ModelHandle
+) -> None:
+    restarted = fresh_search(repo, model)
+    restarted.embedder.sync()  # the starting watermark
+    reads: list[object] = []
+    changed_since = restarted.embedder.store.changed_since
+    restarted.embedder.store.changed_since = lambda since, *a, **k: reads.append(since) or changed_since(since, *a, **k)  # type: ignore[method-assign]
+    with repo.engine.begin() as conn:  # the engine (or another node) writes a job
+        conn.execute(text("UPDATE jobs SET status = 'PAUSED', updated_at = :at WHERE id = :id"),
+                     {"at": "2030-01-01 00:00:00", "id": jobs["Water the plants"].id})
+    assert restarted.embedder.sync() == 0 and reads == [None]  # only the newest change was read
+    # An owner loaded afterwards reads its rows as they are, and later changes are followed again.
+    assert titles(restarted, "garden greenery hydration", statuses=["PAUSED"]) == ["Water the plants"]
+    with repo.engine.begin() as conn:
+        conn.execute(text("UPDATE jobs SET status = 'ACTIVE', updated_at = :at WHERE id = :id"),
+                     {"at": "2030-01-01 00:00:01", "id": jobs["Water the plants"].id})
+    assert restarted.embedder.sync() >= 1
+    assert titles(restarted, "garden greenery hydration", statuses=["PAUSED"]) == []
