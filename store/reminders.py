@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from store.claims import MISSED_SUMMARY, ClaimStore, aside_finish, checked_plan, reminder_rows, wait_finish
@@ -96,7 +97,8 @@ class ReminderStore:
 
     def _fire(self, now: datetime, worker: str, limit: int, plan: Callable[[Job, datetime], ReminderPlan],
               where: list[ColumnElement[bool]]) -> ReminderBatch:
-        stmt = select(Job).where(*where).order_by(col(Job.next_run_at)).limit(limit)
+        # Without the search vector: a reminder's run never reads it, and it is most of a row's bytes.
+        stmt = select(Job).options(defer(Job.embedding)).where(*where).order_by(col(Job.next_run_at)).limit(limit)
         if not self._sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
         with self.repo.write() as session:
