@@ -18,6 +18,7 @@ Contract:
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +31,6 @@ from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, sel
 from store.bulk import execute_many, insert_many
 from store.engine import is_sqlite
 from store.enums import JobStatus
-from store.ids import random_hex
 from store.models import Delivery, Job, JobRun
 from store.repository import JobRepository
 from store.row_faults import fault_text, is_row_fault, one_at_a_time
@@ -60,7 +60,7 @@ UNINFORMATIVE_REASONS = frozenset({"ran"})
 
 def new_delivery_id() -> str:
     """Time-ordered (microseconds, then random), so messages written in one instant keep their order."""
-    return f"dlv_{time.time_ns() // 1000:013x}{random_hex(2)}"
+    return f"dlv_{time.time_ns() // 1000:013x}{secrets.token_hex(2)}"
 
 
 @dataclass(frozen=True)
