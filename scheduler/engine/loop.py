@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import anyio
 import anyio.to_thread
@@ -165,22 +166,32 @@ class EngineLoop:
         except Exception:  # noqa: BLE001  (like a tick: the next pass retries)
             log.exception("retention pass failed")
 
+    async def _next_reminder(self) -> datetime | None:
+        """The next fire of a reminder for the lane (None without the lane)."""
+        if self.poller.active_lane() is None:
+            return None
+        try:
+            return await anyio.to_thread.run_sync(partial(self.poller.claims.next_due, reminders=True))
+        except Exception:  # noqa: BLE001  (the safety interval covers a failed read)
+            log.exception("reading the next reminder failed")
+            return None
+
     async def _tick_job(self) -> None:
         if self._ticking or self._stopping:
             self._again = True
             return
         self._ticking = True
         next_due: datetime | None = None
-        next_reminder: datetime | None = None
         try:
             while not self._stopping:
                 self._again = False
                 report = await self.poller.tick()
+                self._again = self._again or report.more_reminders  # a full reminder batch: more are due now
                 free = self.config.max_concurrent_runs - len(self.runner.running)
                 self._starved = report.more_due and free <= 0
-                if not ((report.more_due and free > 0) or report.more_reminders or self._again):
+                if not ((report.more_due and free > 0) or self._again):
                     break
-            next_due, next_reminder = await anyio.to_thread.run_sync(self.poller.next_due)
+            next_due = await anyio.to_thread.run_sync(self.poller.claims.next_due)
             self.last_tick_at = self._now()
         except Exception:  # noqa: BLE001  (the loop must survive a bad pass; the next one retries)
             log.exception("engine tick failed")
@@ -188,6 +199,7 @@ class EngineLoop:
             self._ticking = False
         pending, self._pending_wake = self._pending_wake, None
         if self._starved and next_due is not None and next_due <= self._now():
-            next_due = None  # due work waits for free slots: finishing runs wake the loop
-        for when in (next_due, next_reminder, pending):
+            # Due work waits for free slots (finishing runs wake the loop); reminders need none.
+            next_due = await self._next_reminder()
+        for when in (next_due, pending):
             self._arm(when)

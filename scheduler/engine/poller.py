@@ -105,13 +105,6 @@ class Poller:
         """The reminder lane, while reminders are plain (a test may swap the notify action)."""
         return self.lane if self.lane is not None and self.lane.serves(self.runner.actions) else None
 
-    def next_due(self) -> tuple[datetime | None, datetime | None]:
-        """(the earliest fire of a job for the slots, of a reminder for the lane); without the lane,
-        every job is for the slots."""
-        if self.active_lane() is None:
-            return self.claims.next_due(), None
-        return self.claims.next_due(reminders=False), self.claims.next_due(reminders=True)
-
     async def drain(self) -> None:
         await self.runner.drain()
 
