@@ -28,6 +28,7 @@ from jobs_mcp.owner_bus import OwnerSubscriptionBus
 from jobs_mcp.search_setup import SearchLifecycle, build_search
 from scheduler.agent_tools.catalog import AgentTools
 from scheduler.clock import Clock, SystemClock
+from scheduler.delivery.channels import ChannelDispatcher
 from scheduler.delivery.dispatcher import WebhookDispatcher
 from scheduler.engine.actions import Action
 from scheduler.engine.runner import default_actions
@@ -71,6 +72,7 @@ class App:
     subscriptions: OwnerSubscriptionBus  # jobs://inbox updates reach only the owner's sessions
     inbox_notifier: InboxNotifier
     dispatcher: WebhookDispatcher | None  # sends webhooks where the engine loop runs
+    channel_dispatcher: ChannelDispatcher | None  # pushes to channels (Apprise) where the engine loop runs
     engine: EngineParts | None
     metrics: Metrics  # this node's Prometheus registry, fed by the engine, LLM and tool-call hooks
     owns_db: bool = True  # False when built on a caller's repository: the caller disposes it
@@ -91,6 +93,7 @@ class App:
             ("search", SearchLifecycle(self.search.embedder) if self.search else None),
             ("inbox-notifier", self.inbox_notifier),
             ("webhook-dispatcher", self.dispatcher),
+            ("channel-dispatcher", self.channel_dispatcher),
             ("engine", self.engine.loop if self.engine else None),
             ("llm-warmup", LLMWarmup(self.llm) if self.llm else None),
         ]
@@ -162,10 +165,13 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
     deliveries, outbox, subscriptions = DeliveryStore(repo), OutboxWriter(), OwnerSubscriptionBus()
     inbox_notifier = InboxNotifier(subscriptions)
     outbox.add_listener(inbox_notifier.notify)
-    dispatcher = None
+    dispatcher = channel_dispatcher = None
     if mode is EngineMode.LOOP:
-        dispatcher = WebhookDispatcher(deliveries, clock, fetch_allow_list(settings), worker=node_id(settings.node_id))
+        allow, worker = fetch_allow_list(settings), node_id(settings.node_id)
+        dispatcher = WebhookDispatcher(deliveries, clock, allow, worker=worker)
+        channel_dispatcher = ChannelDispatcher(deliveries, clock, allow, worker=worker)
         outbox.add_listener(lambda _owners: dispatcher.wake())
+        outbox.add_listener(lambda _owners: channel_dispatcher.wake())
     parts = None
     if mode is not EngineMode.OFF:
         parts = build_engine(settings, db, repo, service, clock, actions={**default_actions(agent_action),
@@ -180,6 +186,6 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
               agent_action=agent_action,
               search=search_service, deliveries=deliveries,
               outbox=outbox, subscriptions=subscriptions, inbox_notifier=inbox_notifier, dispatcher=dispatcher,
-              engine=parts, metrics=metrics, owns_db=owns_db)
+              channel_dispatcher=channel_dispatcher, engine=parts, metrics=metrics, owns_db=owns_db)
     metrics.watch(app)
     return app

@@ -1,5 +1,5 @@
 """What the tools return: brief views by default, every field with `detail: "full"`; never the webhook
-secret or the embedding.
+secret, a channel's secrets (channels are shown masked) or the embedding.
 
 One model per answer serves both forms: what every brief view carries is required, the rest is
 optional, and an answer leaves out each field that is unset, empty where that is the default, or at
@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from scheduler.channel_urls import mask
 from scheduler.schedules.job_schedule import next_fires_of, summary_of
 from scheduler.schedules.schedule_math import describe
 from scheduler.schedules.spec import ScheduleSpec
@@ -109,6 +110,8 @@ class JobView(PublicModel):
     depends_on: list[str] = Field(default_factory=list)
     chat_id: str | None = None
     webhook_url: str | None = None
+    channels: list[str] = Field(default_factory=list, description="Masked")
+    urgent: bool = False
     last_run_at: str | None = None
     run_count: int = _default("run_count")
     attempt: int = _default("attempt")
@@ -139,8 +142,9 @@ class JobView(PublicModel):
         summary = describe(spec) if spec else summary_of(job)
         local = local_iso(job.next_run_at, job.timezone)
         if detail == "full":
-            return _view(cls, job, schedule_summary=summary, next_run_local=local)
-        names = set(cls.BRIEF | also)
+            return _view(cls, job, schedule_summary=summary, next_run_local=local,
+                         channels=[mask(url) for url in job.channels or []])
+        names = set(cls.BRIEF | also) - {"channels"}
         if job.status == JobStatus.PAUSED:
             names.add("paused_reason")
         if job.status in (JobStatus.FAILED, JobStatus.BLOCKED):
@@ -151,15 +155,20 @@ class JobView(PublicModel):
 
 
 class DeliveryView(PublicModel):
-    kind: str = Field(description="inbox or webhook")
-    status: str = Field(description="inbox: ready; webhook: pending, sending, delivered or failed")
+    kind: str = Field(description="inbox, webhook or channel")
+    status: str = Field(description="inbox: ready; else pending, sending, delivered or failed")
+    channel: str | None = Field(None, description="Masked")
     attempts: int = 0
     last_error: str | None = None
+    next_attempt_at: str | None = None
     delivered_at: str | None = None
 
     @classmethod
     def of(cls, row: Any) -> DeliveryView:
-        return _view(cls, row)
+        target = getattr(row, "target", None)
+        pending = row.status == "pending"
+        return _view(cls, row, channel=mask(target) if target else None,
+                     next_attempt_at=iso(row.next_attempt_at) if pending else None)
 
 
 class StepView(PublicModel):

@@ -32,6 +32,7 @@ CHAT_ID_MAX = 200
 WEBHOOK_URL_MAX = 2_000
 WEBHOOK_SECRET_MIN = 16
 WEBHOOK_SECRET_MAX = 500
+CHANNEL_URL_MAX = 2_000
 IDEMPOTENCY_KEY_MAX = 200
 REASON_MAX = 2_000
 JOB_ID_MAX = 64
@@ -46,6 +47,7 @@ AGENT_TOOLS_MAX = 50  # entries of agent_tools (a list)
 
 # -- lists -------------------------------------------------------------------------------------------
 DEPENDS_MAX = 50
+CHANNELS_MAX = 10
 KEYWORD_ITEMS_MAX = 32
 FILTER_ITEMS_MAX = 9  # status / job_type filters: there are 9 statuses
 

@@ -79,6 +79,9 @@ class Job(SQLModel, table=True):
 
     webhook_url: str | None = Field(default=None, max_length=L.WEBHOOK_URL_MAX)
     webhook_secret: str | None = Field(default=None, max_length=L.WEBHOOK_SECRET_MAX)
+    # Apprise URLs, stored as given (they hold secrets: shown masked, never returned whole).
+    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    urgent: bool = False  # channel pushes are not held during the owner's quiet hours
     idempotency_key: str | None = Field(default=None, max_length=L.IDEMPOTENCY_KEY_MAX)
 
     claimed_by: str | None = Field(default=None, max_length=200)
@@ -149,9 +152,10 @@ class Delivery(SQLModel, table=True):
     job_id: str = Field(max_length=16, index=True)
     run_id: str | None = Field(default=None, max_length=24)
     chat_id: str | None = Field(default=None, max_length=200)
-    kind: str = Field(max_length=8)  # inbox | webhook
+    kind: str = Field(max_length=8)  # inbox | webhook | channel
     event: str = Field(max_length=40)  # run.finished | job.completed | job.failed | job.blocked | job.cancelled
-    status: str = Field(max_length=12)  # inbox: ready; webhook: pending | sending | delivered | failed
+    status: str = Field(max_length=12)  # inbox: ready; webhook, channel: pending | sending | delivered | failed
+    target: str | None = Field(default=None, sa_type=Text)  # channel: its Apprise URL as given (secret)
     title: str = Field(max_length=200)
     message: str = Field(sa_type=Text)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -179,3 +183,15 @@ class LlmSpend(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     usd: float
     purpose: str = Field(max_length=40)
+
+
+class OwnerSettings(SQLModel, table=True):
+    """An owner's defaults (the owner_settings tool): read by job creation and by the outbox."""
+
+    __tablename__ = "owner_settings"
+
+    owner: str = Field(primary_key=True, max_length=200)
+    timezone: str | None = Field(default=None, max_length=L.TIMEZONE_MAX)  # jobs that name no zone
+    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # jobs without any
+    quiet_hours: str | None = Field(default=None, max_length=11)  # "HH:MM-HH:MM" in `timezone`
+    updated_at: datetime = Field(sa_type=UTCDateTime)

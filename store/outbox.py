@@ -1,4 +1,4 @@
-"""The outbox: messages for the chat (inbox) and webhook calls, and their delivery state.
+"""The outbox: messages for the chat (inbox), webhook calls and channel pushes, and their delivery state.
 
 Contract:
 - `OutboxWriter` is the engine's outbox hook: called inside the transaction
@@ -6,7 +6,10 @@ Contract:
   always has its messages and no message exists without its run.
 - Inbox rows are ready at once; `read_inbox` returns an owner's unread ones,
   oldest first, and marks them read when asked to (in the same transaction).
-- Webhook rows are claimed with leases like jobs (`claim_webhooks`): each
+- Channel rows (`channel_rows`): one per channel (an Apprise URL) of the job, or of its owner's
+  defaults when the job names none, each with its own attempts and status; held until the end of
+  the owner's quiet hours unless the job is urgent.
+- Webhook and channel rows are claimed with leases like jobs (`claim`): each
   attempt is made by one node; a node that dies mid-send loses its lease and
   the row is claimed again, so a crash means a retry, never a loss.
 - A delivery row that cannot be read is marked `failed` with the reason, and an
@@ -31,7 +34,8 @@ from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, sel
 from store.bulk import execute_many, insert_many
 from store.engine import is_sqlite
 from store.enums import JobStatus
-from store.models import Delivery, Job, JobRun
+from store.models import Delivery, Job, JobRun, OwnerSettings
+from store.quiet_hours import quiet_until
 from store.repository import JobRepository
 from store.row_faults import fault_text, is_row_fault, one_at_a_time
 from store.run_types import Finish
@@ -39,7 +43,9 @@ from store.run_types import Finish
 log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
 RUNS = JobRun.__table__  # type: ignore[attr-defined]
-INBOX, WEBHOOK = "inbox", "webhook"
+OWNERS = OwnerSettings.__table__  # type: ignore[attr-defined]
+INBOX, WEBHOOK, CHANNEL = "inbox", "webhook", "channel"
+SENT_KINDS = (WEBHOOK, CHANNEL)
 READY, PENDING, SENDING, DELIVERED, FAILED = "ready", "pending", "sending", "delivered", "failed"
 FINAL_EVENTS = {
     JobStatus.COMPLETED: "job.completed",
@@ -118,7 +124,7 @@ def notice_rows(job: Job, notice: Notice, now: datetime) -> list[dict[str, Any]]
     base = {"owner": job.owner, "job_id": job.id, "run_id": notice.run_id, "chat_id": job.chat_id,
             "event": notice.event, "title": job.title, "message": notice.message, "attempts": 0,
             "last_error": None, "claimed_by": None, "lease_until": None, "created_at": now,
-            "delivered_at": None, "read_at": None}
+            "delivered_at": None, "read_at": None, "target": None}
     payload = {"event": notice.event, "job_id": job.id, "run_id": notice.run_id, "owner": job.owner,
                "chat_id": job.chat_id, "title": job.title, "status": notice.status, "verdict": notice.verdict,
                "message": notice.message, "cost_usd": round(notice.cost_usd, 6),
@@ -135,9 +141,51 @@ def write_notice(conn: Connection, job: Job, notice: Notice | None, now: datetim
     """Insert a notice's rows inside the caller's transaction; returns how many."""
     if notice is None:
         return 0
-    rows = notice_rows(job, notice, now)
+    rows = notice_rows(job, notice, now) + channel_rows(conn, [(job, notice, now)])
     conn.execute(insert(DELIVERIES), rows)
     return len(rows)
+
+
+# What a push's title adds for an outcome the person must act on.
+_TITLE_WORDS = {JobStatus.FAILED.value: "failed", JobStatus.BLOCKED.value: "blocked"}
+
+
+def push_title(job: Job, notice: Notice) -> str:
+    """The job's title; a failed or blocked job says so."""
+    word = _TITLE_WORDS.get(notice.status)
+    return f"{job.title} ({word})" if word else job.title
+
+
+def channel_rows(conn: Connection, items: Sequence[tuple[Job, Notice, datetime]]) -> list[dict[str, Any]]:
+    """The channel deliveries of a batch of notices (job, notice, when written), read inside the caller's
+    transaction: one pending row per channel of the job, or of its owner's default channels when the
+    job names none; due at once, or at the end of the owner's quiet hours unless the job is urgent.
+    Every path that writes run messages calls this once per batch (one read of owner_settings)."""
+    if not items:
+        return []
+    owners = sorted({job.owner for job, _notice, _now in items})
+    settings = {row.owner: row for row in conn.execute(
+        select(OWNERS.c.owner, OWNERS.c.timezone, OWNERS.c.channels, OWNERS.c.quiet_hours)
+        .where(OWNERS.c.owner.in_(owners))).all()}
+    rows: list[dict[str, Any]] = []
+    for job, notice, now in items:
+        mine = settings.get(job.owner)
+        urls = list(getattr(job, "channels", None) or []) or list(mine.channels if mine else [])
+        if not urls:
+            continue
+        held = None
+        if mine is not None and not getattr(job, "urgent", False):
+            held = quiet_until(now, mine.quiet_hours, mine.timezone or job.timezone or "UTC")
+        title = push_title(job, notice)
+        for index, url in enumerate(urls):
+            rows.append({"id": new_delivery_id(), "owner": job.owner, "job_id": job.id, "run_id": notice.run_id,
+                         "chat_id": job.chat_id, "kind": CHANNEL, "event": notice.event, "status": PENDING,
+                         "title": job.title, "message": notice.message, "attempts": 0, "last_error": None,
+                         "claimed_by": None, "lease_until": None, "created_at": now, "delivered_at": None,
+                         "read_at": None, "target": url, "next_attempt_at": held or now,
+                         "payload": {"channel": index, "title": title, **({"held_until": held.isoformat()}
+                                                                          if held else {})}})
+    return rows
 
 
 def _run_notice(job: Job, finish: Finish) -> Notice | None:
@@ -194,39 +242,42 @@ class DeliveryStore:
             out.setdefault(row["run_id"], []).append(Delivery.model_construct(**row))
         return out
 
-    # -- webhooks ------------------------------------------------------------------
+    # -- webhooks and channels ---------------------------------------------------------
 
     def claim_webhooks(self, now: datetime, worker: str, limit: int, lease_s: float) -> list[Delivery]:
-        """Due webhook deliveries, leased to `worker` with `attempts` bumped.
+        return self.claim(WEBHOOK, now, worker, limit, lease_s)
+
+    def claim(self, kind: str, now: datetime, worker: str, limit: int, lease_s: float) -> list[Delivery]:
+        """Due deliveries of `kind` (webhook or channel), leased to `worker` with `attempts` bumped.
 
         Due: pending with next_attempt_at <= now, or sending with an expired lease
         (its node died mid-send: the attempt is made again). A due row that cannot
         be read is marked failed with the reason instead.
         """
         try:
-            return self._claim_webhooks(now, worker, limit, lease_s)
+            return self._claim(kind, now, worker, limit, lease_s)
         except Exception as exc:
             if not is_row_fault(exc):
                 raise
             log.warning("a delivery row broke the claim: claiming one at a time (%s)", fault_text(exc))
         with self.repo.read() as session:
-            ids = list(session.connection().execute(self._due(now, limit)).scalars())
-        claimed = one_at_a_time(ids, lambda delivery_id: self._claim_webhooks(now, worker, 1, lease_s, delivery_id),
+            ids = list(session.connection().execute(self._due(kind, now, limit)).scalars())
+        claimed = one_at_a_time(ids, lambda delivery_id: self._claim(kind, now, worker, 1, lease_s, delivery_id),
                                 lambda delivery_id, why: self._unreadable(delivery_id, why))
         return [delivery for batch in claimed for delivery in batch]
 
-    def _due(self, now: datetime, limit: int, delivery_id: str | None = None) -> Any:
+    def _due(self, kind: str, now: datetime, limit: int, delivery_id: str | None = None) -> Any:
         due = or_(
             and_(DELIVERIES.c.status == PENDING, DELIVERIES.c.next_attempt_at <= now),
             and_(DELIVERIES.c.status == SENDING, DELIVERIES.c.lease_until < now),
         )
         only = [DELIVERIES.c.id == delivery_id] if delivery_id is not None else []
-        return (select(DELIVERIES.c.id).where(DELIVERIES.c.kind == WEBHOOK, due, *only)
+        return (select(DELIVERIES.c.id).where(DELIVERIES.c.kind == kind, due, *only)
                 .order_by(DELIVERIES.c.next_attempt_at).limit(limit))
 
-    def _claim_webhooks(self, now: datetime, worker: str, limit: int, lease_s: float,
-                        delivery_id: str | None = None) -> list[Delivery]:
-        pick = self._due(now, limit, delivery_id)
+    def _claim(self, kind: str, now: datetime, worker: str, limit: int, lease_s: float,
+               delivery_id: str | None = None) -> list[Delivery]:
+        pick = self._due(kind, now, limit, delivery_id)
         if not self._sqlite:
             pick = pick.with_for_update(skip_locked=True)
         with self.repo.write() as session:
@@ -242,7 +293,7 @@ class DeliveryStore:
         return [Delivery.model_construct(**r) for r in rows]
 
     def _unreadable(self, delivery_id: str, why: str) -> None:
-        log.warning("webhook delivery %s failed for good: its row cannot be read (%s)", delivery_id, why)
+        log.warning("delivery %s failed for good: its row cannot be read (%s)", delivery_id, why)
         with self.repo.write() as session:
             session.connection().execute(
                 update(DELIVERIES).where(DELIVERIES.c.id == delivery_id).values(
@@ -304,11 +355,11 @@ class DeliveryStore:
         with self.repo.write() as session:
             return execute_many(session.connection(), _SETTLE, params)
 
-    def next_due(self) -> datetime | None:
-        """When the next pending webhook attempt is due (for the dispatcher's sleep)."""
+    def next_due(self, kind: str = WEBHOOK) -> datetime | None:
+        """When the next pending attempt of `kind` is due (for the dispatcher's sleep)."""
         with self.repo.read() as session:
             return session.connection().execute(
-                select(DELIVERIES.c.next_attempt_at).where(DELIVERIES.c.kind == WEBHOOK,
+                select(DELIVERIES.c.next_attempt_at).where(DELIVERIES.c.kind == kind,
                                                            DELIVERIES.c.status == PENDING)
                 .order_by(DELIVERIES.c.next_attempt_at).limit(1)).scalar()
 
@@ -335,10 +386,13 @@ class OutboxWriter:
         """The notices of a batch of finished runs, as one multi-row insert: a statement per run
         cost more than the rest of the finish at thousands of runs a second."""
         rows: list[dict[str, Any]] = []
+        told: list[tuple[Job, Notice, datetime]] = []
         for job, finish in items:
             notice = _run_notice(job, finish)
             if notice is not None:
                 rows.extend(notice_rows(job, notice, finish.run.finished_at))
+                told.append((job, notice, finish.run.finished_at))
+        rows.extend(channel_rows(conn, told))
         insert_many(conn, DELIVERIES, rows)
         self._written().update(row["owner"] for row in rows)
 

@@ -22,12 +22,14 @@ ALLOWED: dict[str, frozenset[str]] = {
                                 "scheduler.clock", "scheduler.net_guard", "scheduler.agent_tools", "store"}),
     "scheduler.agent_tools": frozenset({"store"}),
     "scheduler.engine": frozenset({"scheduler.jobs", "scheduler.schedules", "scheduler.clock", "store"}),
-    "scheduler.delivery": frozenset({"scheduler.clock", "scheduler.net_guard", "store"}),
+    "scheduler.delivery": frozenset({"scheduler.clock", "scheduler.net_guard", "scheduler.channel_urls", "store"}),
     "scheduler.search": frozenset({"store"}),
-    "scheduler.jobs": frozenset({"scheduler.schedules", "scheduler.clock", "scheduler.net_guard", "store"}),
+    "scheduler.jobs": frozenset({"scheduler.schedules", "scheduler.clock", "scheduler.net_guard",
+                                 "scheduler.channel_urls", "store"}),
     "scheduler.schedules": frozenset({"store.enums", "store.errors"}),
     "scheduler.clock": frozenset(),
     "scheduler.net_guard": frozenset(),
+    "scheduler.channel_urls": frozenset({"scheduler.net_guard", "store.errors"}),
     "scheduler": frozenset(),  # scheduler/__init__.py
     "store": frozenset(),
 }

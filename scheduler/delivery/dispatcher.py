@@ -10,11 +10,11 @@ delivery alone, never the pass.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
 from scheduler.clock import Clock
+from scheduler.delivery.loop import DispatchLoop
 from scheduler.delivery.webhooks import TIMEOUT_S, AttemptResult, attempt, next_attempt_at, request_parts
 from scheduler.net_guard import AllowList, guarded_client
 from store.models import Delivery
@@ -24,23 +24,20 @@ from store.row_faults import fault_text, is_row_fault
 log = logging.getLogger(__name__)
 BATCH = 50
 LEASE_S = TIMEOUT_S * 3
-IDLE_POLL_S = 5.0
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(DispatchLoop):
+    name = "webhook-dispatcher"
+
     def __init__(self, store: DeliveryStore, clock: Clock, allow: AllowList, worker: str) -> None:
+        super().__init__()
         self.store = store
         self.clock = clock
         self.allow = allow
         self.worker = worker
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        """Called (from any thread) when new webhook rows may be due."""
-        loop = getattr(self, "_loop", None)
-        if loop is not None:
-            loop.call_soon_threadsafe(self._wake.set)
+    def next_due(self) -> datetime | None:
+        return self.store.next_due()
 
     async def dispatch_once(self, now: datetime | None = None) -> int:
         """Claim and send every due delivery; returns how many attempts were made."""
@@ -90,34 +87,6 @@ class WebhookDispatcher:
         log.warning("webhook delivery %s failed for good: %s", delivery.id, error,
                     extra={"job_id": delivery.job_id, "run_id": delivery.run_id, "delivery_id": delivery.id})
         return AttemptOutcome(delivery.id, FAILED, error)
-
-    # -- background loop -------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                while await self.dispatch_once():
-                    pass
-                due = await asyncio.to_thread(self.store.next_due)
-            except Exception:  # noqa: BLE001  (a bad pass must not end delivery for good)
-                log.exception("webhook dispatch pass failed")
-                due = None
-            wait = IDLE_POLL_S
-            if due is not None:
-                wait = max(0.0, min(wait, (due - self.clock.now()).total_seconds()))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
 
 def _payload(delivery: Delivery, times: dict[str, tuple[datetime | None, datetime | None]]) -> dict[str, object]:

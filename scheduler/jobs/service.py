@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from scheduler.channel_urls import check_channels
 from scheduler.clock import Clock
 from scheduler.jobs.dependencies import DependencyState, check_dependencies, dependency_state
 from scheduler.jobs.fields import check_text
@@ -178,6 +179,8 @@ class JobService:
             "depends_on": depends_on,
             "next_run_at": schedule.first_fire,
             **check_webhook(data.webhook_url, data.webhook_secret, self.limits.fetch_allow),
+            "channels": check_channels("channels", data.channels or [], self.limits.fetch_allow),
+            "urgent": bool(data.urgent),
         }
         return _Checked(columns=columns, spec=spec, first_fire=schedule.first_fire, dependencies=dependencies)
 

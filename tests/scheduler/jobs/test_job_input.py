@@ -15,7 +15,7 @@ COUNTS = {
     "timeout_seconds": L.TIMEOUT_SECONDS, "max_turns": L.MAX_TURNS,
 }
 TEXTS = [name for name, info in JobInput.model_fields.items() if "str" in repr(info.annotation)
-         and name not in ("job_type", "action", "depends_on")]
+         and name not in ("job_type", "action", "depends_on", "channels")]
 
 
 def refused(**fields: object) -> InvalidArgument:
