@@ -149,7 +149,8 @@ class JobView(PublicModel):
             names.add("paused_reason")
         if job.status in (JobStatus.FAILED, JobStatus.BLOCKED):
             names.add("last_error")
-        view = _view(cls, job, names, schedule_summary=summary, next_run_local=local)
+        shown = {"channels": [mask(url) for url in job.channels or []]} if "channels" in also else {}
+        view = _view(cls, job, names, schedule_summary=summary, next_run_local=local, **shown)
         view.instructions, view.last_error = clip(view.instructions), clip(view.last_error)
         return view
 

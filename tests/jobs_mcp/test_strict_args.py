@@ -13,8 +13,8 @@ from tests.jobs_mcp.test_tools_http import data, error
 
 CREATE_ARGS = {"title", "instructions", "job_type", "schedule", "run_at", "cron", "interval_seconds",
                "interval_days", "timezone", "start_at", "end_at", "max_runs", "end_condition", "action",
-               "depends_on", "chat_id", "webhook_url", "webhook_secret", "idempotency_key", "max_attempts",
-               "timeout_seconds", "misfire_grace_seconds", "max_cost_usd"}
+               "depends_on", "chat_id", "webhook_url", "webhook_secret", "channels", "urgent", "idempotency_key",
+               "max_attempts", "timeout_seconds", "misfire_grace_seconds", "max_cost_usd"}
 
 
 async def test_the_public_argument_names_are_unchanged(server: JobsServer) -> None:
