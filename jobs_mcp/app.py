@@ -32,6 +32,7 @@ from scheduler.delivery.channels import ChannelDispatcher
 from scheduler.delivery.dispatcher import WebhookDispatcher
 from scheduler.engine.actions import Action
 from scheduler.engine.runner import default_actions
+from scheduler.jobs.owner_defaults import OwnerDefaultsService
 from scheduler.jobs.quotas import Quotas
 from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
@@ -42,6 +43,7 @@ from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
 from store.engine import make_engine
 from store.outbox import DeliveryStore, OutboxWriter
+from store.owner_settings import OwnerSettingsStore
 from store.repository import JobRepository
 from store.schema import ensure_schema
 
@@ -63,6 +65,7 @@ class App:
     db: Engine
     repo: JobRepository
     service: JobService
+    owner_defaults: OwnerDefaultsService  # the owner_settings tool
     llm: LLM | None  # None without ANTHROPIC_API_KEY
     schedule_reader: ScheduleReader | None  # reads schedule words the grammar cannot; None without an LLM
     agent_action: Action  # AgentAction, or NoLLMAction's clear error without a key
@@ -177,12 +180,14 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
         parts = build_engine(settings, db, repo, service, clock, actions={**default_actions(agent_action),
                              **(actions or {})}, outbox=outbox, mode=mode, tuning=tuning)
     reader = ScheduleReader(llm, clock, service.quotas) if llm is not None else None
+    owner_defaults = OwnerDefaultsService(OwnerSettingsStore(repo), clock, limits)
     metrics = Metrics()
     if parts is not None:
         parts.runner.watchers.append(metrics.run_finished)
     if llm is not None:
         llm.on_usage = metrics.llm_call
-    app = App(settings=settings, clock=clock, db=db, repo=repo, service=service, llm=llm, schedule_reader=reader,
+    app = App(settings=settings, clock=clock, db=db, repo=repo, service=service, owner_defaults=owner_defaults,
+              llm=llm, schedule_reader=reader,
               agent_action=agent_action,
               search=search_service, deliveries=deliveries,
               outbox=outbox, subscriptions=subscriptions, inbox_notifier=inbox_notifier, dispatcher=dispatcher,

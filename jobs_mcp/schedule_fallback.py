@@ -79,7 +79,7 @@ def _zone_of(app: App, owner: str, job_id: str | None) -> str:
             return app.service.get(owner, job_id).timezone
         except JobsError:
             pass  # the tool body reports the unknown job
-    return app.settings.timezone
+    return app.service.default_zone(owner)
 
 
 def _preview(app: App, fields: dict[str, Any]) -> Any:

@@ -34,6 +34,7 @@ from jobs_mcp.tools_agent import register_agent_tools
 from jobs_mcp.tools_inbox import INBOX_URI, read_inbox_resource, register_inbox_tools
 from jobs_mcp.tools_jobs import register_job_tools
 from jobs_mcp.tools_observe import register_observe_tools
+from jobs_mcp.tools_owner import register_owner_tools
 from jobs_mcp.tools_schedule import register_schedule_tools
 from jobs_mcp.tools_search import register_search_tools
 
@@ -127,6 +128,7 @@ def build_server(app: App) -> JobsServer:
     if app.agent_tools is not None:  # listed only where MCP servers are configured
         register_agent_tools(server)
     register_inbox_tools(server)
+    register_owner_tools(server)
     register_job_resource(server)
     register_prompts(server)
     register_completion(server)

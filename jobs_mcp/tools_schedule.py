@@ -10,7 +10,7 @@ from pydantic import Field
 
 from jobs_mcp.results import LLM_READ, PublicModel, iso
 from jobs_mcp.schedule_fallback import NewReading, with_reading
-from jobs_mcp.state import app_state, off_loop
+from jobs_mcp.state import app_state, caller, off_loop
 from jobs_mcp.tool_params import DetailParam, given_arguments, model_params, with_params
 from scheduler.jobs.fields import count, text
 from scheduler.jobs.job_input import JobInput
@@ -49,7 +49,7 @@ def register_schedule_tools(server: MCPServer[Any]) -> None:
         state = app_state(ctx)
         data = JobInput.model_validate({"title": "preview", "instructions": "preview",
                                         **with_reading(given_arguments(fields), reading)})
-        preview: SchedulePlan = await off_loop(state.service.preview, data, now, count)
+        preview: SchedulePlan = await off_loop(state.service.preview, data, now, count, caller(ctx))
         result = PreviewResult(job_type=preview.job_type.value, summary=preview.summary, fires=preview.fires_local,
                                interpreted_by="llm" if reading is not None else None)
         if detail == "full":

@@ -193,5 +193,5 @@ class OwnerSettings(SQLModel, table=True):
     owner: str = Field(primary_key=True, max_length=200)
     timezone: str | None = Field(default=None, max_length=L.TIMEZONE_MAX)  # jobs that name no zone
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # jobs without any
-    quiet_hours: str | None = Field(default=None, max_length=11)  # "HH:MM-HH:MM" in `timezone`
+    quiet_hours: str | None = Field(default=None, max_length=L.QUIET_HOURS_MAX)  # "HH:MM-HH:MM" in `timezone`
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -63,8 +63,8 @@ class JobInput(StrictInput):
     chat_id: text("The chat the results go back to", L.CHAT_ID_MAX) = None
     webhook_url: text("Also POST each result to this http(s) URL, signed", L.WEBHOOK_URL_MAX) = None
     webhook_secret: text("HMAC secret for the webhook signature; never returned", L.WEBHOOK_SECRET_MAX) = None
-    channels: text_list("Apprise URLs each result is also pushed to, e.g. tgram://bot_token/chat_id (shown masked). "
-                        "Default: owner_settings' channels", L.CHANNEL_URL_MAX, L.CHANNELS_MAX) = None
+    channels: text_list("Apprise URLs to also push results to, e.g. tgram://token/chat; default: owner_settings'",
+                        L.CHANNEL_URL_MAX, L.CHANNELS_MAX) = None
     urgent: Annotated[bool | None, Field(description="Push even in the owner's quiet hours")] = None
     idempotency_key: text("A second call with the same key returns the first job (created: false)",
                           L.IDEMPOTENCY_KEY_MAX) = None

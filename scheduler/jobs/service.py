@@ -37,6 +37,7 @@ from store.errors import Conflict, InvalidArgument, StaleVersion
 from store.ids import new_job_id
 from store.lifecycle import next_step
 from store.models import Job, JobEvent, JobRun
+from store.owner_settings import OwnerSettingsStore
 from store.repository import JobPage, JobRepository, Transition
 from store.retention import RetentionStore
 
@@ -120,6 +121,7 @@ class JobService:
         self.clock = clock
         self.limits = limits or Limits()
         self.quotas = QuotaCheck(repo, quotas or Quotas())  # none by default; the server configures them
+        self.owner_settings = OwnerSettingsStore(repo)
         # Called after every committed job write: the poller re-arms, the search index re-embeds.
         self._listeners: list[Callable[[Job], None]] = []
         self._delete_listeners: list[Callable[[Job], None]] = []
@@ -166,7 +168,7 @@ class JobService:
 
     def _check(self, owner: str, job_id: str, data: JobInput, now: datetime) -> _Checked:
         """Everything the row needs, checked together: the schedule, dependencies, webhook and defaults."""
-        schedule = check_schedule(data, data.timezone or self.limits.default_timezone, now, self.limits)
+        schedule = check_schedule(data, data.timezone or self.default_zone(owner), now, self.limits)
         spec = schedule.spec
         depends_on, dependencies = check_dependencies(self.repo, owner, job_id, data.depends_on or [], L.DEPENDS_MAX)
         columns = {
@@ -372,9 +374,14 @@ class JobService:
     def events(self, owner: str, job_id: str) -> list[JobEvent]:
         return self.repo.list_events(owner, job_id)
 
-    def preview(self, data: JobInput, now_text: str | None, count: int) -> SchedulePlan:
+    def default_zone(self, owner: str | None) -> str:
+        """The zone of `owner`'s jobs that name none: the owner's setting, else the server's."""
+        own = self.owner_settings.get(owner) if owner is not None else None
+        return (own.timezone if own is not None else None) or self.limits.default_timezone
+
+    def preview(self, data: JobInput, now_text: str | None, count: int, owner: str | None = None) -> SchedulePlan:
         """How a schedule would fire, relative to `now_text` (ISO 8601) or the clock; nothing is stored."""
-        tz_name = data.timezone or self.limits.default_timezone
+        tz_name = data.timezone or self.default_zone(owner)
         now = parse_time("now", now_text, tz_name) or self.clock.now()
         checked = check_schedule(data, tz_name, now, self.limits)
         preview = preview_schedule(checked.spec, now, count)
