@@ -22,6 +22,7 @@ from jobs_mcp.agent_tools_setup import build_agent_tools
 from jobs_mcp.config import Settings
 from jobs_mcp.delivery_setup import InboxNotifier
 from jobs_mcp.engine_wiring import EngineMode, EngineParts, EngineTuning, build_engine, node_id
+from jobs_mcp.event_relay import PgEventRelay
 from jobs_mcp.llm_setup import LLMWarmup, build_agent_action, build_llm, fetch_allow_list
 from jobs_mcp.metrics import Metrics
 from jobs_mcp.owner_bus import OwnerSubscriptionBus
@@ -41,7 +42,7 @@ from scheduler.llm.client import LLM
 from scheduler.llm.schedule_words import ScheduleReader
 from scheduler.search.model import ModelHandle
 from scheduler.search.service import SearchService
-from store.engine import make_engine
+from store.engine import is_sqlite, make_engine
 from store.outbox import DeliveryStore, OutboxWriter
 from store.owner_settings import OwnerSettingsStore
 from store.repository import JobRepository
@@ -166,8 +167,10 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
     if isinstance(agent_action, AgentAction):
         agent_action.agent_tools = agent_tools  # the runs' MCP tools
     deliveries, outbox, subscriptions = DeliveryStore(repo), OutboxWriter(), OwnerSubscriptionBus()
-    inbox_notifier = InboxNotifier(subscriptions)
+    inbox_notifier = InboxNotifier(subscriptions, relay=None if is_sqlite(db) else PgEventRelay(db))
     outbox.add_listener(inbox_notifier.notify)
+    outbox.add_job_listener(inbox_notifier.jobs_changed)
+    service.add_listener(lambda job: inbox_notifier.jobs_changed(((job.owner, job.id),)))
     dispatcher = channel_dispatcher = None
     if mode is EngineMode.LOOP:
         allow, worker = fetch_allow_list(settings), node_id(settings.node_id)

@@ -1,4 +1,6 @@
-"""The resource template jobs://job/{job_id}: one of the caller's jobs, every field, for a client to attach.
+"""The resource template jobs://jobs/{job_id}: one of the caller's jobs with every field and its last runs,
+for a client to attach; subscribers hear `notifications/resources/updated` on each change of it (a tool's
+change, a run's end), from whichever node made it (jobs_mcp/delivery_setup.py).
 
 Its `job_id` is completed from the caller's own jobs (jobs_mcp/completion.py).
 """
@@ -10,20 +12,26 @@ from typing import Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from jobs_mcp.results import JobView, compact_json, lean
+from jobs_mcp.results import JobView, JobWithRuns, compact_json, lean
 from jobs_mcp.state import app_state, caller, off_loop
+from jobs_mcp.tools_jobs import job_detail
 from store.errors import JobsError
 
-JOB_URI = "jobs://job/{job_id}"
+JOB_URI = "jobs://jobs/{job_id}"
+RUNS_SHOWN = 5
+
+
+def job_uri(job_id: str) -> str:
+    return JOB_URI.replace("{job_id}", job_id)
 
 
 def register_job_resource(server: MCPServer[Any]) -> None:
     @server.resource(JOB_URI, name="job", title="A job", mime_type="application/json",
-                     description="One of your jobs with every field (as job_retrieval_by_id with detail full)")
+                     description="One of your jobs with every field and its last runs (as job_retrieval_by_id "
+                                 "with detail full); subscribe to hear of each change")
     async def job_resource(job_id: str, ctx: Context) -> str:
-        app = app_state(ctx)
         try:
-            job = await off_loop(app.service.get, caller(ctx), job_id)
+            job, runs, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, RUNS_SHOWN, "full")
         except JobsError as exc:
             raise ResourceError(f"{exc.code}: {exc.message}") from exc
-        return compact_json(lean(JobView.of(job, "full")))
+        return compact_json(lean(JobWithRuns(job=JobView.of(job, "full"), runs=runs, total_cost_usd=total)))

@@ -278,6 +278,12 @@ class DeliveryStore:
     def _claim(self, kind: str, now: datetime, worker: str, limit: int, lease_s: float,
                delivery_id: str | None = None) -> list[Delivery]:
         pick = self._due(kind, now, limit, delivery_id)
+        if delivery_id is None:
+            # A dispatcher is woken by every commit of run messages; most find nothing of their kind due.
+            # Looking first with a read spares SQLite's single writer slot that empty write transaction.
+            with self.repo.read() as session:
+                if session.connection().execute(self._due(kind, now, 1)).first() is None:
+                    return []
         if not self._sqlite:
             pick = pick.with_for_update(skip_locked=True)
         with self.repo.write() as session:
@@ -368,19 +374,26 @@ class OutboxWriter:
     """The engine's `store.run_types.Outbox`: one notice per finished run (or system end), in its transaction.
 
     `after_commit` (called by the run store once the batch is committed) tells
-    listeners, e.g. the webhook dispatcher and subscribed chat sessions, whose
-    messages were committed. Written owners are kept per thread: a transaction
-    and its `after_commit` run on one thread, and another thread's commit must
-    not announce messages that are not committed yet.
+    listeners, e.g. the dispatchers and subscribed chat sessions, whose messages
+    were committed, and job listeners which jobs (owner, job id) a run ended on or
+    a system transition changed. Both are kept per thread: a transaction and its
+    `after_commit` run on one thread, and another thread's commit must not
+    announce what is not committed yet.
     """
 
     def __init__(self) -> None:
         self._listeners: list[Callable[[frozenset[str]], None]] = []
+        self._job_listeners: list[Callable[[frozenset[tuple[str, str]]], None]] = []
         self._pending = threading.local()
 
     def add_listener(self, listener: Callable[[frozenset[str]], None]) -> None:
         """`listener(owners)` runs after each commit that wrote messages for `owners`."""
         self._listeners.append(listener)
+
+    def add_job_listener(self, listener: Callable[[frozenset[tuple[str, str]]], None]) -> None:
+        """`listener({(owner, job_id), ...})` runs after each commit that finished runs of those jobs or
+        changed them outside a run."""
+        self._job_listeners.append(listener)
 
     def runs_finished(self, conn: Connection, items: Sequence[tuple[Job, Finish]]) -> None:
         """The notices of a batch of finished runs, as one multi-row insert: a statement per run
@@ -395,6 +408,8 @@ class OutboxWriter:
         rows.extend(channel_rows(conn, told))
         insert_many(conn, DELIVERIES, rows)
         self._written().update(row["owner"] for row in rows)
+        if self._job_listeners:
+            self._jobs().update((job.owner, job.id) for job, _finish in items)
 
     def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
                   now: datetime) -> None:
@@ -403,14 +418,24 @@ class OutboxWriter:
                                 notify=False, verdict=None, cost_usd=0.0, finished_at=now)
         if write_notice(conn, job, notice, now):
             self._written().add(job.owner)
+        if self._job_listeners:
+            self._jobs().add((job.owner, job.id))
 
     def after_commit(self) -> None:
-        owners = frozenset(self._written())
-        if not owners:
-            return
-        self._pending.owners = set()
-        for listener in self._listeners:
-            listener(owners)
+        owners, jobs = frozenset(self._written()), frozenset(self._jobs())
+        self._pending.owners, self._pending.jobs = set(), set()
+        if owners:
+            for listener in self._listeners:
+                listener(owners)
+        if jobs:
+            for job_listener in self._job_listeners:
+                job_listener(jobs)
+
+    def _jobs(self) -> set[tuple[str, str]]:
+        jobs: set[tuple[str, str]] | None = getattr(self._pending, "jobs", None)
+        if jobs is None:
+            jobs = self._pending.jobs = set()
+        return jobs
 
     def _written(self) -> set[str]:
         owners: set[str] | None = getattr(self._pending, "owners", None)

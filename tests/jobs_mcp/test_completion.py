@@ -57,11 +57,11 @@ async def test_the_job_resource_is_the_callers_job_in_full(as_owner: ClientFacto
         job = data(await alice.call_tool("job_create", {"title": "Invoices", "instructions": "Check them",
                                                         "cron": "0 9 * * 1", "timezone": "Europe/Berlin"}))["job"]
         templates = (await alice.list_resource_templates()).resource_templates
-        read = await alice.read_resource(f"jobs://job/{job['id']}")
+        read = await alice.read_resource(f"jobs://jobs/{job['id']}")
     assert [t.uri_template for t in templates] == [JOB_URI]
     text = read.contents[0].text  # type: ignore[union-attr]
     assert '"cron":"0 9 * * 1"' in text and '"instructions":"Check them"' in text and "null" not in text
     async with as_owner("bob") as bob:
         with pytest.raises(MCPError) as refused:
-            await bob.read_resource(f"jobs://job/{job['id']}")
+            await bob.read_resource(f"jobs://jobs/{job['id']}")
     assert str(refused.value).startswith("not_found:") and "Invoices" not in str(refused.value)
