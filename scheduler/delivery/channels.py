@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.channel_urls import SCRUB, guard, mask, scrub
+from scheduler.channel_urls import SCRUB, guard, mask, scrub, supported_schemes
 from scheduler.clock import Clock
 from scheduler.delivery.loop import DispatchLoop
 from scheduler.delivery.webhooks import next_attempt_at
@@ -35,6 +35,7 @@ SEND_TIMEOUT_S = 20.0  # one push, all of it; Apprise's own connect/read timeout
 LEASE_S = SEND_TIMEOUT_S * 3
 WORKERS = 16
 ERROR_MAX = 500
+MQTT_POLL_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ def push(url: str, title: str, body: str, allow: AllowList) -> PushResult:
         return PushResult(False, retry=False, error=scrub(str(exc), [url]))
     except ValueError as exc:
         return PushResult(False, retry=False, error=f"the channel URL cannot be used ({exc})")
+    if hasattr(service, "mqtt_block_time_sec"):
+        # Apprise's MQTT plugin polls for the broker's acknowledgement every 200 ms, which alone
+        # would be most of a push's time on a local broker; a 10 ms poll costs nothing.
+        service.mqtt_block_time_sec = MQTT_POLL_S
     sender = Apprise()
     sender.add(service)  # type: ignore[arg-type]
     limit = int(getattr(service, "body_maxlen", 0) or 0)
@@ -105,6 +110,11 @@ class ChannelDispatcher(DispatchLoop):
 
     def next_due(self) -> datetime | None:
         return self.store.next_due(CHANNEL)
+
+    async def start(self) -> None:
+        # Apprise loads its ~250 plugins on first use (about a second): not on the first reminder's time.
+        await asyncio.to_thread(supported_schemes)
+        await super().start()
 
     async def stop(self) -> None:
         await super().stop()
