@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/concurrent_clients.py
 	$(BIN)/python bench/sessions.py
+	$(BIN)/python bench/channel_latency.py
 	$(BIN)/python bench/phrase_coverage.py
 	$(BIN)/python bench/answer_sizes.py
 	$(BIN)/python bench/retention.py

@@ -188,19 +188,30 @@ def target_hosts(service: object) -> list[tuple[str, int]]:
     return [(host.strip("[]"), int(port) if isinstance(port, int) else 0)]
 
 
-def guard(url: str, allow: AllowList) -> object:
-    """The Apprise service of `url` if it may be contacted; ValueError (malformed or unknown scheme) or
-    FetchRefused (a host the guard refuses) otherwise. Blocking: it resolves host names."""
+def service_of(url: str) -> object:
+    """The Apprise service of `url`; ValueError if its scheme is unknown or Apprise cannot read it."""
     parts = _split(url)
     if parts is None or parts.scheme not in supported_schemes():
         raise ValueError("unknown scheme")
     service = _service(url)
     if service is None:
         raise ValueError("malformed URL")
+    return service
+
+
+def check_hosts(service: object, allow: AllowList) -> None:
+    """FetchRefused unless every host the service would contact passes the guard. Blocking (resolves)."""
     for host, port in target_hosts(service):
         if re.fullmatch(r"[0-9.]+|0x[0-9a-f.x]+", host, re.IGNORECASE) and not _IP_LITERAL.match(host):
             raise FetchRefused(f"{host} is not a plain address or host name")
         check_addresses(host, resolve_blocking(host, port or 443), allow)
+
+
+def guard(url: str, allow: AllowList) -> object:
+    """The Apprise service of `url` if it may be contacted; ValueError (malformed or unknown scheme) or
+    FetchRefused (a host the guard refuses) otherwise. Blocking: it resolves host names."""
+    service = service_of(url)
+    check_hosts(service, allow)
     return service
 
 

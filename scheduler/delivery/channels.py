@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.channel_urls import SCRUB, guard, mask, scrub, supported_schemes
+from scheduler.channel_urls import SCRUB, check_hosts, guard, mask, scrub, supported_schemes
 from scheduler.clock import Clock
 from scheduler.delivery.loop import DispatchLoop
 from scheduler.delivery.webhooks import next_attempt_at
@@ -52,21 +54,73 @@ def cut(text: str, limit: int) -> str:
     return text[: max(0, limit - 1)].rstrip() + "…"
 
 
-def push(url: str, title: str, body: str, allow: AllowList) -> PushResult:
+class KeptServices:
+    """MQTT services kept between pushes, one per URL: the plugin keeps its client connected, so a push is
+    a publish instead of a connect, publish and disconnect. Each is used by one push at a time; one that
+    failed is dropped, so the next attempt starts afresh. Other services are made per push (they speak
+    HTTP, and a kept one would be slowed by Apprise's own per-object throttle)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._items: OrderedDict[str, tuple[object, threading.Lock]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> tuple[object, threading.Lock] | None:
+        with self._lock:
+            item = self._items.get(url)
+            if item is not None:
+                self._items.move_to_end(url)
+            return item
+
+    def keep(self, url: str, service: object) -> tuple[object, threading.Lock]:
+        with self._lock:
+            item = self._items.setdefault(url, (service, threading.Lock()))
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return item
+
+    def drop(self, url: str) -> None:
+        with self._lock:
+            self._items.pop(url, None)
+
+
+def _is_mqtt(service: object) -> bool:
+    return hasattr(service, "mqtt_block_time_sec")
+
+
+def push(url: str, title: str, body: str, allow: AllowList, kept: KeptServices | None = None) -> PushResult:
     """One push through Apprise (blocking). A refused or unreadable URL fails for good; anything the
     service or the network says is retried."""
-    from apprise import Apprise, NotifyFormat
-
+    item = kept.get(url) if kept is not None else None
     try:
-        service = guard(url, allow)
+        if item is None:
+            service = guard(url, allow)
+            if _is_mqtt(service):
+                # Apprise's MQTT plugin polls for the broker's acknowledgement every 200 ms, which alone
+                # would be most of a push's time on a local broker; a 10 ms poll costs nothing. A kept
+                # service skips Apprise's pause between two messages of one object.
+                service.mqtt_block_time_sec = MQTT_POLL_S  # type: ignore[attr-defined]
+                service.request_rate_per_sec = 0  # type: ignore[attr-defined]
+                if kept is not None:
+                    item = kept.keep(url, service)
+        else:
+            check_hosts(item[0], allow)  # the guard holds at every attempt, kept or not
     except FetchRefused as exc:
         return PushResult(False, retry=False, error=scrub(str(exc), [url]))
     except ValueError as exc:
         return PushResult(False, retry=False, error=f"the channel URL cannot be used ({exc})")
-    if hasattr(service, "mqtt_block_time_sec"):
-        # Apprise's MQTT plugin polls for the broker's acknowledgement every 200 ms, which alone
-        # would be most of a push's time on a local broker; a 10 ms poll costs nothing.
-        service.mqtt_block_time_sec = MQTT_POLL_S
+    if item is None:
+        return _notify(url, service, title, body)
+    with item[1]:
+        result = _notify(url, item[0], title, body)
+    if not result.delivered and kept is not None:
+        kept.drop(url)
+    return result
+
+
+def _notify(url: str, service: object, title: str, body: str) -> PushResult:
+    from apprise import Apprise, NotifyFormat
+
     sender = Apprise()
     sender.add(service)  # type: ignore[arg-type]
     limit = int(getattr(service, "body_maxlen", 0) or 0)
@@ -107,6 +161,7 @@ class ChannelDispatcher(DispatchLoop):
         self.worker = worker
         self.send_timeout_s = send_timeout_s
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="channel-push")
+        self._kept = KeptServices()
 
     def next_due(self) -> datetime | None:
         return self.store.next_due(CHANNEL)
@@ -145,8 +200,8 @@ class ChannelDispatcher(DispatchLoop):
             return PushResult(False, retry=False, error=f"the stored delivery cannot be sent ({fault_text(exc)})")
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, push, url, title, body, self.allow),
-                                          timeout=self.send_timeout_s)
+            sent = loop.run_in_executor(self._pool, push, url, title, body, self.allow, self._kept)
+            return await asyncio.wait_for(sent, timeout=self.send_timeout_s)
         except TimeoutError:
             return PushResult(False, retry=True, error=f"no answer within {self.send_timeout_s:g} s")
 

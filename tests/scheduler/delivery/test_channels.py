@@ -94,6 +94,18 @@ async def test_mqtt_channel_reaches_a_real_subscriber(repo: JobRepository, clock
     assert channel_rows(repo)[0].status == "delivered"
 
 
+async def test_a_kept_mqtt_service_carries_later_messages_in_order(repo: JobRepository, clock: FakeClock) -> None:
+    with mqtt_subscriber() as (topic, received):
+        job = make_job(repo, clock, [f"mqtt://127.0.0.1:1883/{topic}?qos=1"])
+        sender = dispatcher(repo, clock)
+        for n in range(3):
+            finish(repo, job, clock, f"message {n}")
+            assert await sender.dispatch_once() == 1
+        payloads = [received.get(timeout=10)[1].decode() for _ in range(3)]
+    assert [p.splitlines()[-1] for p in payloads] == ["message 0", "message 1", "message 2"]
+    assert len(sender._kept._items) == 1  # one connected service served all three
+
+
 async def test_mailto_channel_reaches_a_real_smtp_server(repo: JobRepository, clock: FakeClock) -> None:
     with smtp_server() as (port, messages):
         url = f"mailto://127.0.0.1:{port}?from=jobs@example.com&to=alice@example.org"
