@@ -5,6 +5,7 @@ recorded error or a log line; quiet hours hold pushes on the injected clock unle
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -71,6 +72,26 @@ async def test_each_channel_is_its_own_delivery_and_a_down_one_delivers_once_lat
     assert down.accepted[0]["title"] == "Take the bins out" and down.accepted[0]["message"] == "Bins go out tonight"
     rows = channel_rows(repo)
     assert [(r.status, r.attempts) for r in rows] == [("delivered", 3), ("delivered", 1)]
+
+
+async def test_two_nodes_push_each_channel_delivery_once_and_a_dead_nodes_lease_is_taken_over(
+        repo: JobRepository, clock: FakeClock) -> None:
+    with json_receiver() as receiver:
+        job = make_job(repo, clock, [receiver.url()])
+        for n in range(6):
+            finish(repo, job, clock, f"message {n}")
+        store = DeliveryStore(repo)
+        dead = store.claim("channel", clock.now(), "dead-node", 2, lease_s=30)  # it dies before pushing
+        node_a, node_b = dispatcher(repo, clock), ChannelDispatcher(store, clock, ALLOW, worker="node-b")
+        made = await asyncio.gather(node_a.dispatch_once(), node_b.dispatch_once())
+        assert sum(made) == 4, "a row was claimed twice or the dead node's rows were taken while leased"
+        clock.advance(31)  # the dead node's lease expires
+        assert sum(await asyncio.gather(node_a.dispatch_once(), node_b.dispatch_once())) == 2
+    messages = sorted(body["message"] for body in receiver.accepted)
+    assert messages == [f"message {n}" for n in range(6)]
+    rows = channel_rows(repo)
+    assert all(r.status == "delivered" for r in rows)
+    assert sorted(r.attempts for r in rows if r.id in {d.id for d in dead}) == [2, 2]
 
 
 async def test_a_failed_job_says_so_in_the_title_and_the_body_is_plain_text(
