@@ -1,20 +1,16 @@
 """Agent jobs' own model, limits and MCP tools: jobs.model, max_turns, system_prompt, agent_tools.
 
 Revision ID: 0004
-Revises: 0003 (channels), or 0002 where that revision is not present
+Revises: 0003
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-# Written while the channels revision 0003 waited to land beside this one: follow it when it is there,
-# else 0002. Once both are on main this can be the plain "0003".
-down_revision = "0003" if (Path(__file__).parent / "0003_channels_owner_settings.py").exists() else "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
