@@ -66,6 +66,7 @@ class ReminderBatch:
     ran: int  # reminders that ran (one succeeded run each)
     examined: int  # due rows taken; == limit means more may be due
     missed: int  # fires recorded as `missed`
+    fired: tuple[tuple[Job, str, datetime], ...] = ()  # (job, run id, fire) of each reminder that ran
 
 
 class ReminderStore:
@@ -93,7 +94,8 @@ class ReminderStore:
         ids = self.claims.due_ids(where, limit)
         batches = one_at_a_time(ids, lambda job_id: self._fire(now, worker, 1, plan, where + [JOBS.c.id == job_id]),
                                 lambda job_id, why: self.claims.set_aside_due(job_id, why, now))
-        return ReminderBatch(sum(b.ran for b in batches), len(ids), sum(b.missed for b in batches))
+        return ReminderBatch(sum(b.ran for b in batches), len(ids), sum(b.missed for b in batches),
+                             tuple(one for b in batches for one in b.fired))
 
     def _fire(self, now: datetime, worker: str, limit: int, plan: Callable[[Job, datetime], ReminderPlan],
               where: list[ColumnElement[bool]]) -> ReminderBatch:
@@ -109,6 +111,7 @@ class ReminderStore:
             claimed: list[dict[str, Any]] = []
             ran: list[tuple[Job, Finish]] = []
             waits: list[tuple[Job, JobFinish]] = []
+            fired: list[tuple[Job, str, datetime]] = []
             missed = 0
             for job in jobs:
                 planned = checked_plan(job, now, plan)
@@ -128,11 +131,12 @@ class ReminderStore:
                                        now=now, summary=SKIPPED_SUMMARY) for fire in finish.skipped)
                 claimed.append(event_values(job, S.IN_PROGRESS, now, worker, _DUE, from_status=S.ACTIVE.value))
                 ran.append((finish.row, finish))
+                fired.append((job, finish.run_id, planned.fire.run_fire))
             self.write_batch(conn, now, runs, claimed, ran, waits)
             told = self.claims.ended(conn, waits, now)
         if (ran or told) and self.outbox is not None:
             self.outbox.after_commit()
-        return ReminderBatch(len(ran), len(jobs), missed)
+        return ReminderBatch(len(ran), len(jobs), missed, tuple(fired))
 
     def write_batch(self, conn: Any, now: datetime, runs: list[dict[str, Any]], claimed: list[dict[str, Any]],
                     ran: list[tuple[Job, Finish]], waits: list[tuple[Job, JobFinish]]) -> None:

@@ -97,6 +97,7 @@ class Poller:
         if self.claiming and lane is not None:
             fired = await lane.fire(now)
             report.reminders, report.more_reminders = fired.ran, fired.examined >= lane.batch
+            self.runner.report_reminders(fired.fired, now)
             report.claimed += fired.ran
             report.missed += fired.missed
         return report

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -151,6 +151,15 @@ class Runner:
                        duration_s=max(0.0, (self.clock.now() - claim.started_at).total_seconds()),
                        lateness_s=max(0.0, (claim.started_at - claim.scheduled_for).total_seconds()),
                        cost_usd=result.cost_usd, recorded=recorded)
+        self.announce(done)
+
+    def report_reminders(self, fired: Sequence[tuple[Job, str, datetime]], now: datetime) -> None:
+        """The INFO line and the watchers of each reminder the lane ran (no slot, no runner task)."""
+        for job, run_id, fire in fired:
+            self.announce(RunDone(job=job, run_id=run_id, outcome="succeeded", duration_s=0.0,
+                                  lateness_s=max(0.0, (now - fire).total_seconds()), cost_usd=0.0, recorded=True))
+
+    def announce(self, done: RunDone) -> None:
         log.info("run %s: %s in %.2f s", done.run_id, done.outcome, done.duration_s,
                  extra={"job_id": done.job.id, "run_id": done.run_id, "outcome": done.outcome,
                         "duration_s": round(done.duration_s, 3), "cost_usd": round(done.cost_usd, 6)})
