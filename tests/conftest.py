@@ -13,6 +13,8 @@ from store.engine import make_engine
 from store.repository import JobRepository
 from store.schema import ensure_schema
 from tests.support.databases import fresh_postgres_database
+from tests.support.fake_anthropic import FakeMessagesAPI
+from tests.support.http import serve_in_thread
 
 START = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 
@@ -48,3 +50,14 @@ def repo(db_url: str) -> Iterator[JobRepository]:
 @pytest.fixture
 def service(repo: JobRepository, clock: FakeClock) -> JobService:
     return JobService(repo, clock, Limits())
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeMessagesAPI]:
+    api = FakeMessagesAPI()
+    with serve_in_thread(api.app) as base:
+        api.base_url = base  # type: ignore[attr-defined]
+        try:
+            yield api
+        finally:
+            api.release.set()

@@ -24,17 +24,6 @@ from tests.support.fake_anthropic import FakeMessagesAPI, finish, verdict
 from tests.support.http import serve_in_thread
 
 
-@pytest.fixture
-def fake_api() -> Iterator[FakeMessagesAPI]:
-    api = FakeMessagesAPI()
-    with serve_in_thread(api.app) as base:
-        api.base_url = base  # type: ignore[attr-defined]
-        try:
-            yield api
-        finally:
-            api.release.set()
-
-
 @contextmanager
 def served(app: App, settings: Settings) -> Iterator[str]:
     try:

@@ -16,18 +16,6 @@ from scheduler.llm.client import LLM, LLMConfig
 from scheduler.net_guard import AllowList
 from store.models import Job
 from tests.support.fake_anthropic import FakeMessagesAPI
-from tests.support.http import serve_in_thread
-
-
-@pytest.fixture
-def fake_api() -> Iterator[FakeMessagesAPI]:
-    api = FakeMessagesAPI()
-    with serve_in_thread(api.app) as base:
-        api.base_url = base  # type: ignore[attr-defined]
-        try:
-            yield api
-        finally:
-            api.release.set()
 
 
 @pytest.fixture
@@ -44,12 +32,24 @@ def context_for(job: Job, now: datetime, *, run_number: int = 1, **extra: object
                       scheduled_for=job.next_run_at or now, now=now, **extra)  # type: ignore[arg-type]
 
 
+def llm_app(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI, **settings: object) -> App:
+    return build_app(Settings(database_url=sqlite_url, anthropic_api_key="test-key",
+                              anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
+                              model="claude-sonnet-4-6", judge_model="claude-haiku-4-5",
+                              **settings), clock)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def llm_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[App]:
-    settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
-                        anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
-                        model="claude-sonnet-4-6", judge_model="claude-haiku-4-5")
-    state = build_app(settings, clock)
+    state = llm_app(sqlite_url, clock, fake_api)
+    yield state
+    state.close()
+
+
+@pytest.fixture
+def tight_spend_state(sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> Iterator[App]:
+    """An LLM app whose owners may spend $0.0001 a day: one judge call (100 tokens in, 20 out) uses it up."""
+    state = llm_app(sqlite_url, clock, fake_api, max_daily_spend_usd=0.0001)
     yield state
     state.close()
 

@@ -98,17 +98,12 @@ async def test_one_judge_call_per_candidate_at_most(
 
 
 async def test_observe_spend_counts_towards_the_daily_limit_and_a_used_up_limit_refuses(
-        sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> None:
-    settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
-                        anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
-                        judge_model="claude-haiku-4-5", max_daily_spend_usd=0.0001)
-    state = build_app(settings, clock)
-    server = build_server(state)
-    flight = ongoing(state, "Flight to Lisbon", "a flight to Lisbon is booked")
+        tight_spend_state: App, fake_api: FakeMessagesAPI) -> None:
+    server = build_server(tight_spend_state)
+    flight = ongoing(tight_spend_state, "Flight to Lisbon", "a flight to Lisbon is booked")
     fake_api.add(observation(flight.id, False, "only planned"))
     first = data(await observe(server, "I will book the flight to Lisbon"))
     assert first["cost_usd"] > 0.0001  # 100 tokens in, 20 out on the judge model: over this tiny limit
     refused = error(await observe(server, "Booked the Lisbon flight now"))
-    state.close()
     assert refused.startswith("limit_exceeded: $0.0001 LLM spend per owner per UTC day")
     assert len(fake_api.bodies) == 1  # the refused call never reached the model

@@ -9,10 +9,8 @@ import pytest
 from mcp import Client
 from mcp_types import ElicitResult
 
-from jobs_mcp.app import build_app
-from jobs_mcp.config import Settings
+from jobs_mcp.app import App
 from jobs_mcp.server import JobsServer, build_server
-from scheduler.clock import FakeClock
 from tests.jobs_mcp.test_tools_http import data, error
 from tests.support.fake_anthropic import FakeMessagesAPI, reply, tool_use
 
@@ -170,16 +168,11 @@ async def test_update_asks_too_and_changes_nothing_before_the_yes(llm_server: Jo
 
 
 async def test_a_used_up_daily_spend_leaves_the_grammar_answer_without_calling_the_model(
-        sqlite_url: str, clock: FakeClock, fake_api: FakeMessagesAPI) -> None:
-    settings = Settings(database_url=sqlite_url, anthropic_api_key="test-key",
-                        anthropic_base_url=fake_api.base_url,  # type: ignore[attr-defined]
-                        judge_model="claude-haiku-4-5", max_daily_spend_usd=0.0001)
-    state = build_app(settings, clock)
-    server = build_server(state)
+        tight_spend_state: App, fake_api: FakeMessagesAPI) -> None:
+    server = build_server(tight_spend_state)
     fake_api.add(reading(job_type="SCHEDULED", cron="0 9 * * 1"))
     args = {"title": "Plan the week", "instructions": "x", "schedule": ODD, "timezone": "Europe/Berlin"}
     first = data(await call(server, "job_create", args))  # read by the model: its cost is over the limit
     other = await call(server, "job_create", {**args, "schedule": "whenever the moon is new, at dawn"})
-    state.close()
     assert first["interpreted_by"] == "llm" and len(fake_api.bodies) == 1
     assert error(other).startswith("invalid_argument: schedule")  # the grammar's answer stands
