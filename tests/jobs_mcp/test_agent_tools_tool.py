@@ -16,7 +16,6 @@ from scheduler.clock import FakeClock
 from tests.jobs_mcp.test_tools_http import data, error
 from tests.scheduler.agent_tools.conftest import Servers, servers  # noqa: F401  (the fixture)
 from tests.scheduler.engine.conftest import TUNING
-from tests.scheduler.llm.conftest import fake_api  # noqa: F401  (the fixture)
 from tests.support.fake_anthropic import FakeMessagesAPI, call_if_offered, end_turn, verdict
 
 

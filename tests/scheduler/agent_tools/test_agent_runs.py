@@ -18,7 +18,6 @@ from store.errors import InvalidArgument
 from store.models import Job, JobRun
 from tests.scheduler.agent_tools.conftest import Servers
 from tests.scheduler.engine.conftest import TUNING
-from tests.scheduler.llm.conftest import fake_api  # noqa: F401  (the fixture)
 from tests.support.fake_anthropic import FakeMessagesAPI, call_if_offered, end_turn, offered, verdict
 
 OWNER = "alice"
