@@ -48,7 +48,7 @@ class Confirmation(BaseModel):
 
 
 ConfirmParam = Annotated[bool | None, Field(
-    description="true once the person confirmed the reading in needs_confirmation: store it")]
+    description="true: the person confirmed needs_confirmation's reading")]
 
 
 async def _reading(ctx: Context, schedule: str | None, timezone: str | None,

@@ -21,15 +21,16 @@ from jobs_mcp.results import Detail
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Every read tool's `detail`: one declaration, so a new level (jobs_mcp.results.Detail) reaches all of them.
-DetailParam = Annotated[Detail, Field(description="full: every field")]
+DetailParam = Annotated[Detail, Field(description="full: all fields")]
 
 
 def model_params(model: type[BaseModel], *, only: Iterable[str] | None = None, exclude: Iterable[str] = (),
                  described_in: type[BaseModel] | None = None) -> list[inspect.Parameter]:
     """Keyword-only parameters for the model's fields (those in `only`, in the model's order).
 
-    A field that `described_in` (another tool's model) has too keeps its type and bounds but not its
-    description: the model reads it once, on that tool (the tool's description says so).
+    A field that `described_in` (another tool's model) has too keeps its type but not its description
+    or advertised bounds: the model reads them once, on that tool (the tool's description says so).
+    The bounds are still checked: the field's validators enforce them, the schema only shows them.
     """
     wanted = set(model.model_fields) if only is None else set(only)
     wanted -= set(exclude)
@@ -40,7 +41,8 @@ def model_params(model: type[BaseModel], *, only: Iterable[str] | None = None, e
             continue
         # A default may not sit in Annotated.
         bare = FieldInfo.merge_field_infos(info, default=PydanticUndefined,
-                                           **({"description": None} if name in shared else {}))
+                                           **({"description": None, "json_schema_extra": None}
+                                              if name in shared else {}))
         default = inspect.Parameter.empty if info.is_required() else info.default
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                                         annotation=Annotated[info.annotation, bare]))

@@ -71,10 +71,8 @@ def register_inbox_tools(server: MCPServer[Any]) -> None:
         ack: Annotated[bool, Field(description="Mark the returned messages read (they will not come again)")] = True,
         detail: DetailParam = "brief",
     ) -> InboxResult:
-        """Messages your jobs left for the chat (reminders, results, final outcomes), oldest first.
-
-        Call it at the start of each turn and tell the person what arrived.
-        """
+        """Messages your jobs left for the chat (reminders, results, outcomes), oldest first. Call it at the
+        start of each turn and tell the person what arrived."""
         return await off_loop(_read, app_state(ctx), caller(ctx), chat_id, limit, ack, detail)
 
     # Listed here; read through JobsServer.read_resource, because the SDK gives static

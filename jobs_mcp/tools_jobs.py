@@ -45,10 +45,10 @@ from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
 from store.models import Job
 
-JobId = text(None, L.JOB_ID_MAX, required=True)  # the name says it all; answers show the form
+JobId = text(None, L.JOB_ID_MAX, required=True, shown=False)  # the name says it all; answers show the form
 Reason = text("Why; kept in the job's history", L.REASON_MAX)
-Filter = Annotated[str | list[str] | None, Field(description="One value or a list")]
-Limit = count("How many at most", L.LIST_LIMIT, required=True)  # the bounds are in the schema
+Filter = str | list[str] | None  # one value or a list: the schema says so
+Limit = count(None, L.LIST_LIMIT, required=True)  # the name and bounds say it
 Cursor = text("next_cursor from the previous page", L.CURSOR_MAX)
 IncludeArchived = Annotated[bool, Field(description="Also ARCHIVED jobs")]
 RunsShown = count("How many recent runs to include", L.RUNS_SHOWN, required=True)
@@ -92,15 +92,14 @@ def _register_writes(server: MCPServer[Any]) -> None:
                          **fields: Any) -> CreateResult:
         """Create a job: a reminder, a task that runs later or on a schedule, or a goal watched until met.
 
-        Say when in `schedule` (plain words) or with one explicit form (run_at, cron, interval_*). Confirm the
-        answer's schedule_summary and next_fires with the person. Examples:
+        Say when in `schedule` (plain words) or one explicit form (run_at, cron, interval_*); times are ISO 8601,
+        read in `timezone` unless they carry an offset. Confirm schedule_summary and next_fires with the person.
         {"title": "Invoices", "instructions": "Check the pending invoices", "schedule": "every Monday at 9am",
          "timezone": "Europe/Berlin", "action": "notify", "chat_id": "c-42"}
-        {"title": "Call Mum", "instructions": "Call Mum", "schedule": "tomorrow at 17:00", "action": "notify"}
         {"title": "Pro plan price", "instructions": "Check https://example.com/pricing", "job_type": "ONGOING",
          "schedule": "every day at 8am", "end_condition": "the Pro plan costs less than $20"}
-        Other schedules: 'in 90 minutes', 'every weekday at 8:30', 'every 2 hours', 'on the last Friday of
-        every month at 17:00', cron '0 9 * * 1', interval_days 3.
+        Other schedules: 'tomorrow at 17:00', 'in 90 minutes', 'every weekday at 8:30', 'every 2 hours', 'on the
+        last Friday of every month at 17:00'.
         """
         state, owner, given = app_state(ctx), caller(ctx), given_arguments(fields)
         llm_read = "llm" if reading is not None else None
@@ -147,8 +146,8 @@ def _register_writes(server: MCPServer[Any]) -> None:
 
     @server.tool(annotations=_write())
     async def job_resume(job_id: JobId, ctx: Context, reason: Reason = None) -> JobResult:
-        """Resume a paused job (next fire counted from now, no burst of missed fires), retry a FAILED job,
-        or release a BLOCKED one whose dependency was fixed."""
+        """Resume a paused job (next fire from now, no burst of missed fires), retry a FAILED one, or release
+        a BLOCKED one whose dependency was fixed."""
         return await off_loop(app_state(ctx).service.resume, caller(ctx), job_id, reason, answer=_job_result)
 
     @server.tool(annotations=_write(destructive=True, idempotent=True))
@@ -196,8 +195,8 @@ def _register_reads(server: MCPServer[Any]) -> None:
 
     @server.tool(annotations=_READ)
     async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20, detail: DetailParam = "brief") -> RunListResult:
-        """A job's runs, newest first: when each was due, started, finished, its outcome and summary. Full: also
-        each model turn, tool call and status change."""
+        """A job's runs, newest first: due, started, finished, outcome, summary; full adds each model turn,
+        tool call and status change."""
         _job, run_views, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, limit, detail)
         events = await off_loop(job_events, app_state(ctx), caller(ctx), job_id) if detail == "full" else []
         return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total, events=events)

@@ -47,8 +47,8 @@ def register_observe_tools(server: MCPServer[Any]) -> None:
         chat_id: ChatId,
         ctx: Context,
     ) -> ObserveResult:
-        """Tell the server what the person just said. ONGOING jobs of this chat whose end condition it shows met
-        (e.g. "I booked the flight" for "until a flight is booked") are completed; the result lists them."""
+        """Pass on what the person just said: ONGOING jobs of this chat whose end condition it meets ("I booked
+        the flight" for "until a flight is booked") are completed and listed."""
         state = app_state(ctx)
         llm = state.llm
         if llm is None:

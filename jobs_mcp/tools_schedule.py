@@ -35,7 +35,7 @@ class PreviewResult(PublicModel):
 
 PREVIEW_FIELDS = ("schedule", "job_type", "run_at", "cron", "interval_seconds", "interval_days", "timezone")
 PreviewCount = count("How many fire times to list", L.PREVIEW_COUNT, required=True)
-Now = text("Pretend it is this moment (ISO 8601), for what-if questions; default: the real now", L.TIME_TEXT_MAX)
+Now = text("Pretend it is this moment (ISO 8601), for what-if questions", L.TIME_TEXT_MAX)
 
 
 def register_schedule_tools(server: MCPServer[Any]) -> None:
@@ -44,8 +44,8 @@ def register_schedule_tools(server: MCPServer[Any]) -> None:
     @with_params(*model_params(JobInput, only=PREVIEW_FIELDS, described_in=JobInput))
     async def schedule_preview(ctx: Context, reading: NewReading, count: PreviewCount = 5, now: Now = None,
                                detail: DetailParam = "brief", **fields: Any) -> PreviewResult:
-        """Show how a schedule (fields as in job_create) is understood: its job type, a one-line summary and
-        the next fire times. Nothing is stored."""
+        """How a schedule (fields as in job_create) is read: its job type, a one-line summary, the next fire
+        times. Stores nothing."""
         state = app_state(ctx)
         data = JobInput.model_validate({"title": "preview", "instructions": "preview",
                                         **with_reading(given_arguments(fields), reading)})

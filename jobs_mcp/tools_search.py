@@ -31,15 +31,13 @@ def _keywords_rule(value: str | list[str], info: ValidationInfo) -> str | list[s
 
 
 Keywords = Annotated[str | list[str], AfterValidator(_keywords_rule), Field(
-    description="Words or identifiers to find in titles and instructions (a string or a list); 'INV-2093' "
-                "matches whole, and any text is safe")]
-Query = text("What the job is about, in the person's own words, e.g. 'the thing about money clients owe me'",
+    description="Words or identifiers (a string or a list); 'INV-2093' matches whole")]
+Query = text("The person's own words, e.g. 'the thing about money clients owe me'",
              L.QUERY_MAX, required=True)
-SearchLimit = count("How many at most", L.SEARCH_LIMIT, required=True)
-StatusFilter = Annotated[Filter, Field(description="One value or a list")]
+SearchLimit = count(None, L.SEARCH_LIMIT, required=True)  # the name and bounds say it
+StatusFilter = Filter
 
-MinSimilarity = number(f"Leave out jobs less similar than this (default {RELEVANCE_FLOOR}; a job matched by an "
-                       "identifier is kept)", -1.0, 1.0)
+MinSimilarity = number(f"Similarity floor (default {RELEVANCE_FLOOR}; identifier matches are kept)", -1.0, 1.0)
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
@@ -87,10 +85,8 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         include_archived: IncludeArchived = False,
         detail: DetailParam = "brief",
     ) -> SearchResult:
-        """Find your jobs containing these words (ranked; more matching words and rarer words rank higher).
-
-        Best for exact names and identifiers; for a description in other words use job_retrieval_semantic.
-        """
+        """Find your jobs containing these words, best first (more and rarer words rank higher). For names and
+        identifiers; for a description in other words use job_retrieval_semantic."""
         statuses = with_archived(parse_filter("status", status, JobStatus), include_archived)
         types = parse_filter("job_type", job_type, JobType)
         hits = await off_loop(_search(ctx).by_keywords, caller(ctx), keywords, statuses=statuses,
@@ -109,9 +105,9 @@ def register_search_tools(server: MCPServer[Any]) -> None:
         include_archived: IncludeArchived = False,
         detail: DetailParam = "brief",
     ) -> SearchResult:
-        """Find your jobs by meaning: describe the job as the person did ("what I asked you to watch about
-        the competitor"); it finds it even when no word is shared. Best match first; only jobs similar
-        enough to be meant, so an empty list means the person has no such job."""
+        """Find your jobs by meaning, described as the person did ("what I asked you to watch about the
+        competitor"), even with no word shared. Best first; only jobs similar enough to be meant, so an empty
+        list means there is no such job."""
         statuses = with_archived(parse_filter("status", status, JobStatus), include_archived)
         types = parse_filter("job_type", job_type, JobType)
         floor = RELEVANCE_FLOOR if min_similarity is None else min_similarity

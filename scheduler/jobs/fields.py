@@ -52,12 +52,15 @@ def _text_rule(max_chars: int, *, required: bool, min_chars: int = 1) -> Any:
     return AfterValidator(check)
 
 
-def text(description: str | None, max_chars: int, *, required: bool = False, min_chars: int = 1) -> Any:
+def text(description: str | None, max_chars: int, *, required: bool = False, min_chars: int = 1,
+         shown: bool = True) -> Any:
     """A text trimmed of surrounding white space, min_chars..max_chars long, clean for both databases.
 
     An optional text that is empty counts as not given (the convention of every optional field).
+    `shown=False` leaves the bounds out of the schema (still checked): for values a caller copies from
+    an answer, such as ids, where they would only cost tokens.
     """
-    schema = {"maxLength": max_chars, **({"minLength": min_chars} if required else {})}
+    schema = {"maxLength": max_chars, **({"minLength": min_chars} if required else {})} if shown else None
     return Annotated[str if required else str | None, _text_rule(max_chars, required=required, min_chars=min_chars),
                      Field(description=description, json_schema_extra=schema)]
 
@@ -79,7 +82,7 @@ def _count_rule(bound: Bound) -> Any:
     return AfterValidator(check)
 
 
-def count(description: str, bound: Bound, *, required: bool = False) -> Any:
+def count(description: str | None, bound: Bound, *, required: bool = False) -> Any:
     """A whole number within `bound` (inclusive); the bound is in the schema and in the error."""
     schema = {"minimum": bound.low, "maximum": bound.high}
     base = int if required else int | None

@@ -20,7 +20,6 @@ from store import limits as L
 
 JobTypeName = Literal["ONE_OFF", "SCHEDULED", "RECURRING", "ONGOING"]
 ActionName = Literal["agent", "notify"]
-TIME = "ISO 8601; without an offset it is read in `timezone`"
 
 
 class StrictInput(BaseModel):
@@ -44,17 +43,17 @@ class JobInput(StrictInput):
     instructions: text("What to do at each run, in plain words (for notify: the message)", L.INSTRUCTIONS_MAX,
                        required=True)
     job_type: Annotated[JobTypeName | None, Field(
-        description="ONE_OFF, SCHEDULED (cron or calendar rule), RECURRING (interval), ONGOING (repeats until "
-                    "end_condition is met; give it, it is never inferred). Else inferred from the schedule.")] = None
+        description="Inferred from the schedule, except ONGOING (repeats until end_condition is met): give "
+                    "it")] = None
     schedule: text("When, in plain words (see the examples)", L.SCHEDULE_MAX) = None
-    run_at: text(f"ONE_OFF: when, {TIME}. Default: now", L.TIME_TEXT_MAX) = None
+    run_at: text("ONE_OFF: when (default: now)", L.TIME_TEXT_MAX) = None
     cron: text("A 5-field cron line read in `timezone`, e.g. '0 9 * * 1'", L.CRON_MAX) = None
-    interval_seconds: count("Seconds between fires (at least the server's minimum, default 60)",
+    interval_seconds: count("Seconds between fires (server minimum: 60 unless configured)",
                             L.INTERVAL_SECONDS) = None
     interval_days: count("Calendar days between fires, at the same local time", L.INTERVAL_DAYS) = None
     timezone: zone_name("IANA zone, e.g. 'Europe/Berlin'; default: the server's", L.TIMEZONE_MAX) = None
-    start_at: text(f"No fire before this time, {TIME}", L.TIME_TEXT_MAX) = None
-    end_at: text(f"No fire after this time, {TIME}; the job then completes", L.TIME_TEXT_MAX) = None
+    start_at: text("No fire before this time", L.TIME_TEXT_MAX) = None
+    end_at: text("No fire after this time; the job then completes", L.TIME_TEXT_MAX) = None
     max_runs: count("Complete the job after this many runs", L.MAX_RUNS) = None
     end_condition: text("ONGOING (required): when the goal counts as met", L.END_CONDITION_MAX) = None
     action: Annotated[ActionName | None, Field(
@@ -70,9 +69,9 @@ class JobInput(StrictInput):
                           L.IDEMPOTENCY_KEY_MAX) = None
     max_attempts: count("Attempts per fire before the job fails (default 3)", L.MAX_ATTEMPTS) = None
     timeout_seconds: count("Time limit of one run in seconds (default 300)", L.TIMEOUT_SECONDS) = None
-    misfire_grace_seconds: count("A fire missed by more than this (server down) is recorded missed, not run "
-                                 "(default 3600)", L.MISFIRE_GRACE_SECONDS) = None
-    max_cost_usd: usd("Stop the job (BLOCKED) once its runs together cost more than this, USD",
+    misfire_grace_seconds: count("Skip (and record) a fire missed by more than this (default 3600)",
+                                 L.MISFIRE_GRACE_SECONDS) = None
+    max_cost_usd: usd("BLOCK the job once its runs cost more than this in all, USD",
                       L.MAX_COST_USD) = None
     model: text("Model for agent runs (default: the server's)", L.MODEL_MAX) = None
     max_turns: count("Model turns per run (default 10)", L.MAX_TURNS) = None
@@ -114,7 +113,6 @@ JobPatch = create_model(
     __doc__="job_update's arguments: JobInput's fields, all optional (the idempotency key cannot change), "
             "and a guidance note. Only the fields that were set change.",
     **_all_optional(JobInput, frozenset({"idempotency_key"})),
-    guidance=(text(f"A note for future runs, appended to the job's notes (the job keeps the newest "
-                   f"{L.GUIDANCE_NOTES_KEPT}, {L.GUIDANCE_TOTAL_MAX} characters at most)", L.GUIDANCE_NOTE_MAX),
+    guidance=(text(f"A note for future runs (the newest {L.GUIDANCE_NOTES_KEPT} are kept)", L.GUIDANCE_NOTE_MAX),
               None),
 )

@@ -12,10 +12,9 @@ from jobs_mcp.schemas import portable
 from jobs_mcp.server import JobsServer
 from tests.support.schema_lint import inspector_count, lint_tools
 
-# What a model reads of tools/list (names, descriptions, input schemas, compact JSON); was 20,183.
-# +792: job_archive, job_delete, include_archived (issue 15); +911: channels and urgent on job_create/job_update
-# and the owner_settings tool (issue 12).
-TOOLS_LIST_BUDGET = 15_750
+# What a model reads of tools/list (names, descriptions, input schemas, compact JSON) for all 17 tools; was
+# 20,183 for 13. The goal of issue 14, kept as tools were added: a new field's words come out of old ones.
+TOOLS_LIST_BUDGET = 14_000
 
 
 async def listed(server: JobsServer) -> list[dict[str, Any]]:
@@ -34,8 +33,7 @@ async def test_the_model_visible_part_of_tools_list_keeps_its_budget(server: Job
     visible = [{"name": t["name"], "description": t["description"], "inputSchema": t["inputSchema"]}
                for t in tools]
     size = len(json.dumps(visible, ensure_ascii=False, separators=(",", ":")))
-    agent_jobs = 760  # agent_tools, model, max_turns, system_prompt, job_runs' full form (issue 13): measured 756
-    assert size < TOOLS_LIST_BUDGET + agent_jobs, (
+    assert size < TOOLS_LIST_BUDGET, (
         f"{size} characters: trim descriptions (bench/answer_sizes.py shows each)")
     # The guidance is still there: examples on job_create, the shared meaning pointed to from job_update.
     by_name = {t["name"]: t for t in tools}

@@ -29,9 +29,21 @@ async def test_the_public_argument_names_are_unchanged(server: JobsServer) -> No
     assert set(tools["schedule_preview"]["properties"]) == {
         "schedule", "job_type", "run_at", "cron", "interval_seconds", "interval_days", "timezone", "count", "now",
         "detail"}
-    # The bounds are in the schema a client sees.
+    # The bounds are in the schema a client sees, once: on job_create, whose fields job_update shares.
     assert tools["job_create"]["properties"]["max_attempts"]["maximum"] == 20
     assert tools["job_create"]["properties"]["title"]["maxLength"] == 200
+    assert tools["job_update"]["properties"]["title"] == {"type": "string"}
+
+
+async def test_job_update_checks_the_bounds_it_does_not_show(as_owner: ClientFactory) -> None:
+    async with as_owner() as client:
+        job = data(await client.call_tool("job_create", {"title": "t", "instructions": "i", "schedule": "in 1 hour"}))
+        for field, value, expected in (("title", "x" * 201, "at most 200 characters"),
+                                       ("max_attempts", 21, "20"), ("job_id", "j" * 65, "64")):
+            args = {"job_id": job["job"]["id"], field: value}
+            text = error(await client.call_tool("job_update", args))
+            assert text.startswith(f"invalid_argument: {field}: expected ") and expected in text, text
+        assert data(await client.call_tool("job_retrieval_by_id", {"job_id": job["job"]["id"]}))["job"]["title"] == "t"
 
 
 async def test_every_tool_refuses_an_unknown_argument(server: JobsServer) -> None:
