@@ -168,8 +168,12 @@ class ClaimStore:
                 .execution_options(synchronize_session=False)
             ).all()
             jobs = sorted(claimed, key=lambda j: (j.next_run_at, j.id))
-            batch, ended = self._apply_plans(conn, jobs, now, worker, plan)
-        if ended and self.outbox is not None:
+            batch, _ended = self._apply_plans(conn, jobs, now, worker, plan)
+            if self.outbox is not None:
+                self.outbox.jobs_claimed(jobs)
+        if jobs and self.outbox is not None:
+            # Every claimed job changed: a run started (a subscriber of jobs://jobs/{id} sees it
+            # IN_PROGRESS), or its missed fires were recorded, or it ended.
             self.outbox.after_commit()
         return batch
 

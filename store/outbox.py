@@ -421,6 +421,12 @@ class OutboxWriter:
         if self._job_listeners:
             self._jobs().add((job.owner, job.id))
 
+    def jobs_claimed(self, jobs: Sequence[Job]) -> None:
+        """A claim changed these jobs (ACTIVE -> IN_PROGRESS, or missed fires recorded): their
+        subscribers hear of it after the commit, though no message is written."""
+        if self._job_listeners:
+            self._jobs().update((job.owner, job.id) for job in jobs)
+
     def after_commit(self) -> None:
         owners, jobs = frozenset(self._written()), frozenset(self._jobs())
         self._pending.owners, self._pending.jobs = set(), set()

@@ -202,12 +202,16 @@ class Outbox(Protocol):
 
     `runs_finished` (one call per batch of applied finishes, each with the row it was
     planned against) and `job_ended` run inside the writing transaction, so a message
-    exists exactly when its cause was committed; `after_commit` runs after it.
+    exists exactly when its cause was committed; `jobs_claimed` names the jobs a claim
+    changed (a run started, or missed fires recorded), which the chat hears of but gets no
+    message for; `after_commit` runs after it.
     """
 
     def runs_finished(self, conn: Connection, items: Sequence[tuple[Job, Finish]]) -> None: ...
 
     def job_ended(self, conn: Connection, job: Job, to_status: JobStatus, reason: str | None,
                   now: datetime) -> None: ...
+
+    def jobs_claimed(self, jobs: Sequence[Job]) -> None: ...
 
     def after_commit(self) -> None: ...

@@ -1,9 +1,10 @@
 """Pushes to connected chats: `jobs://jobs/{job_id}` subscribers hear of each change of the job (a tool's
-write, a run's end); and on PostgreSQL a session on node B hears of what node A ran or changed, for both
+write, a run's start and end); and on PostgreSQL a session on node B hears of what node A ran or changed, for both
 `jobs://inbox` and `jobs://jobs/{job_id}`, while another owner's session on B hears nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anyio
@@ -18,6 +19,7 @@ from scheduler.jobs.job_input import JobInput
 from tests.jobs_mcp.conftest import http_client
 from tests.jobs_mcp.test_inbox_tools import tick
 from tests.jobs_mcp.test_tools_http import data
+from tests.scheduler.engine.conftest import ScriptedAction
 from tests.support.databases import fresh_postgres_database
 from tests.support.http import serve_in_thread
 
@@ -53,6 +55,34 @@ async def test_job_resource_subscribers_hear_of_each_change(server: JobsServer, 
         read = await client.read_resource(uri)
     text = read.contents[0].text  # type: ignore[union-attr]
     assert '"title":"Stretch"' in text and '"runs":[{' in text and '"outcome":"succeeded"' in text
+
+
+async def test_job_resource_subscribers_hear_a_run_start_and_read_it_in_progress(
+        settings: Settings, clock: FakeClock) -> None:
+    agent, release = ScriptedAction(), asyncio.Event()  # the run waits for it
+    app = build_app(settings, clock, actions={"agent": agent})
+    try:
+        async with Client(build_server(app)) as client:
+            job_id = data(await client.call_tool("job_create", {
+                "title": "Summarise the issues", "instructions": "Summarise my open issues",
+                "cron": "0 9 * * *"}))["job"]["id"]
+            uri = f"jobs://jobs/{job_id}"
+            async with client.listen(resource_subscriptions=[uri]) as subscription:
+                await client.call_tool("job_run_now", {"job_id": job_id})
+                assert await next_uri(subscription) == uri
+                agent.script.append(release)
+                async with anyio.create_task_group() as runs:
+                    runs.start_soon(tick, app)
+                    assert await next_uri(subscription) == uri  # the run started: nothing else changed it
+                    read = await client.read_resource(uri)
+                    assert '"status":"IN_PROGRESS"' in read.contents[0].text  # type: ignore[union-attr]
+                    with anyio.fail_after(10):
+                        await agent.started.wait()
+                    release.set()
+                assert await next_uri(subscription) == uri  # and ended
+                assert await silent(subscription)
+    finally:
+        app.close()
 
 
 @pytest.mark.postgres
