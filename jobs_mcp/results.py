@@ -82,12 +82,13 @@ def _default(name: str) -> Any:
 
 
 class JobView(PublicModel):
-    """A job. Brief: id, title, status, schedule_summary, next_run_local (and paused_reason or last_error
-    where the status calls for it); `detail: "full"`: every field not at its default."""
+    """A job. Brief: id, title, status, schedule_summary, next_run_local (and paused_reason, last_error or
+    archived_from where the status calls for it); `detail: "full"`: every field not at its default."""
 
     id: str
     title: str
     status: str
+    archived_from: str | None = Field(None, description="ARCHIVED: the status it ended with")
     schedule_summary: str = Field(description="The schedule in one line, in the job's time zone")
     next_run_local: str | None = Field(None, description="Next fire in the job's time zone, with offset")
     paused_reason: str | None = None
@@ -149,6 +150,8 @@ class JobView(PublicModel):
             names.add("paused_reason")
         if job.status in (JobStatus.FAILED, JobStatus.BLOCKED):
             names.add("last_error")
+        if job.status == JobStatus.ARCHIVED:
+            names.add("archived_from")
         shown = {"channels": [mask(url) for url in job.channels or []]} if "channels" in also else {}
         view = _view(cls, job, names, schedule_summary=summary, next_run_local=local, **shown)
         view.instructions, view.last_error = clip(view.instructions), clip(view.last_error)

@@ -56,6 +56,8 @@ class Job(SQLModel, table=True):
     misfire_grace_seconds: int = 3600
 
     status: str = Field(max_length=16)
+    # The status an ARCHIVED job ended with (COMPLETED, FAILED, CANCELLED): a job depending on it asks.
+    archived_from: str | None = Field(default=None, max_length=16)
     paused_reason: str | None = Field(default=None, sa_type=Text)
     depends_on: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     next_run_at: datetime | None = _utc()

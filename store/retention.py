@@ -86,7 +86,9 @@ class RetentionStore:
             if not rows:
                 return 0
             conn.execute(update(JOBS).where(JOBS.c.id.in_([r.id for r in rows]), JOBS.c.status.in_(FINISHED))
-                         .values(status=JobStatus.ARCHIVED.value, version=JOBS.c.version + 1, updated_at=now,
+                         # SET reads the row as it was: archived_from keeps the status it ended with.
+                         .values(status=JobStatus.ARCHIVED.value, archived_from=JOBS.c.status,
+                                 version=JOBS.c.version + 1, updated_at=now,
                                  next_run_at=None, claimed_by=None, lease_until=None))
             conn.execute(EVENTS.insert(), [
                 {"job_id": r.id, "owner": r.owner, "at": now, "from_status": r.status,

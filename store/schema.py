@@ -47,6 +47,8 @@ _PG_MIGRATION_LOCK = 2093004  # pg_advisory_xact_lock key: one node migrates, th
 # Revision 0004 (agent jobs) adds these to jobs.
 PRE_MIGRATION_MAY_LACK |= frozenset({("jobs", "model"), ("jobs", "max_turns"), ("jobs", "system_prompt"),
                                      ("jobs", "agent_tools")})
+# Revision 0005 (the status an archived job ended with) adds this one.
+PRE_MIGRATION_MAY_LACK |= frozenset({("jobs", "archived_from")})
 
 log = logging.getLogger(__name__)
 

@@ -62,9 +62,9 @@ def dependency_state(dependencies: Mapping[str, Job],
     service (create, update, resume) and the engine (settling PENDING jobs).
 
     BLOCKED as soon as one dependency FAILED, was CANCELLED, is itself BLOCKED (so a failure blocks
-    the whole chain below it), was ARCHIVED without completing, has a status this version does not
-    know, or, among the ids of `depends_on`, is missing from `dependencies` (it no longer exists);
-    READY when every one COMPLETED (or was archived after running); WAITING otherwise.
+    the whole chain below it), was ARCHIVED from any status but COMPLETED, has a status this version
+    does not know, or, among the ids of `depends_on`, is missing from `dependencies` (it no longer
+    exists); READY when every one COMPLETED (archived or not); WAITING otherwise.
     """
     for dep_id in depends_on:
         if dep_id not in dependencies:
@@ -76,7 +76,7 @@ def dependency_state(dependencies: Mapping[str, Job],
         status = JobStatus(dep.status)
         if status in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.BLOCKED):
             return DependencyState.BLOCKED, f"dependency {dep.id} is {status.value}"
-        if status == JobStatus.ARCHIVED and dep.run_count == 0:
+        if status == JobStatus.ARCHIVED and not _archived_complete(dep):
             return DependencyState.BLOCKED, f"dependency {dep.id} was archived without completing"
         if status not in (JobStatus.COMPLETED, JobStatus.ARCHIVED):
             waiting = True
@@ -84,3 +84,11 @@ def dependency_state(dependencies: Mapping[str, Job],
 
 
 _STATUSES = frozenset(status.value for status in JobStatus)
+
+
+def _archived_complete(dep: Job) -> bool:
+    if dep.archived_from is not None:
+        return dep.archived_from == JobStatus.COMPLETED.value
+    # Archived before the status was kept (migration 0005 read it back from the archive event where the
+    # history was not yet purged): whether it ran is all that is left to go by.
+    return dep.run_count > 0

@@ -332,7 +332,8 @@ class JobService:
         reason = check_text("reason", reason, L.REASON_MAX)
 
         def plan(job: Job) -> tuple[dict[str, Any], Transition]:
-            return {"next_run_at": None}, Transition(S.ARCHIVED, actor or owner, reason, "archive")
+            return ({"next_run_at": None, "archived_from": job.status},
+                    Transition(S.ARCHIVED, actor or owner, reason, "archive"))
 
         return self._transition(owner, job_id, plan, answer)
 

@@ -21,7 +21,7 @@ async def test_archived_jobs_leave_lists_and_searches_unless_asked_for(server: J
     async with Client(server) as client:
         job_id = await _finished_job(client, "Chase invoice INV-2093", "Remind Acme to pay invoice INV-2093")
         archived = data(await client.call_tool("job_archive", {"job_id": job_id, "reason": "tidy"}))
-        assert archived["job"]["status"] == "ARCHIVED"
+        assert (archived["job"]["status"], archived["job"]["archived_from"]) == ("ARCHIVED", "CANCELLED")
         assert data(await client.call_tool("job_list", {}))["jobs"] == []
         listed = data(await client.call_tool("job_list", {"include_archived": True}))["jobs"]
         assert [j["id"] for j in listed] == [job_id]

@@ -135,6 +135,25 @@ def test_an_upgrade_from_the_baseline_keeps_rows_and_the_keyword_index(engine: E
     assert sorted(found(engine, "renew")) == ["job_after", "job_before"]
 
 
+def test_revision_0005_reads_back_what_archived_jobs_ended_as(engine: Engine) -> None:
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+    for job_id in ("job_failed", "job_done", "job_purged"):
+        insert_job(engine, job_id, job_id)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE jobs SET status = 'ARCHIVED', run_count = 1"))
+        for job_id, ended in (("job_failed", "FAILED"), ("job_done", "COMPLETED")):
+            conn.execute(text("INSERT INTO job_events (job_id, owner, at, from_status, to_status, actor) VALUES"
+                              " (:id, 'alice', '2026-01-02 00:00:00', :ended, 'ARCHIVED', 'engine')"),
+                         {"id": job_id, "ended": ended})
+    assert ensure_schema(engine) == head()
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, archived_from FROM jobs")).all()) == {
+            "job_failed": "FAILED", "job_done": "COMPLETED", "job_purged": None}
+
+
 def test_a_database_of_a_newer_release_is_refused_and_left_alone(engine: Engine) -> None:
     ensure_schema(engine)
     with engine.begin() as conn:

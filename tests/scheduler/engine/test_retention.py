@@ -55,6 +55,7 @@ def test_finished_jobs_are_archived_then_their_history_purged(service: JobServic
     assert report.transactions.count >= 3  # 7 runs in batches of 3
     assert _count(repo, JobRun, done) == _count(repo, JobEvent, done) == _count(repo, Delivery, done) == 0
     assert service.get("alice", done).status == "ARCHIVED"  # the job row stays
+    assert service.get("alice", done).archived_from == "CANCELLED"  # and what it ended as, for its dependents
     assert _count(repo, JobEvent, active) == 1
 
 

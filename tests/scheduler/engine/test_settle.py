@@ -11,6 +11,7 @@ from scheduler.clock import FakeClock
 from scheduler.engine.settle import settle_dependencies
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
+from store.errors import Conflict
 from store.outbox import DeliveryStore, OutboxWriter
 from store.repository import JobRepository
 from store.runs import RunStore
@@ -106,6 +107,23 @@ def test_a_damaged_pending_job_is_blocked_and_the_others_settle(
     assert row.status == "BLOCKED" and row.last_error is not None and "action 'fax'" in row.last_error
 
 
+@pytest.mark.parametrize(("ended", "then"), [("COMPLETED", "ACTIVE"), ("FAILED", "BLOCKED"),
+                                            ("CANCELLED", "BLOCKED")])
+def test_an_archived_dependency_counts_as_what_it_ended_as(
+        repo: JobRepository, service: JobService, clock: FakeClock, ended: str, then: str) -> None:
+    head = job(service, "Head")
+    damage(repo.engine, "jobs", head, {"status": f"'{ended}'", "run_count": "3"})  # it ran, then ended so
+    service.archive("alice", head)
+    assert repo.get_job("alice", head).archived_from == ended
+    waiting = job(service, "Waiting", depends_on=[head])
+    assert repo.get_job("alice", waiting).status == then
+    if then == "BLOCKED":  # and resuming it does not let it run either
+        with pytest.raises(Conflict):
+            service.resume("alice", waiting)
+        row = repo.get_job("alice", waiting)
+        assert (row.status, row.last_error) == ("BLOCKED", f"dependency {head} was archived without completing")
+
+
 # The one rule: what the service decides at create time is what settling decides later.
 @pytest.mark.parametrize(("statuses", "created", "settled"), [
     (["COMPLETED", "COMPLETED"], "ACTIVE", "ACTIVE"),
@@ -113,7 +131,7 @@ def test_a_damaged_pending_job_is_blocked_and_the_others_settle(
     (["COMPLETED", "FAILED"], "BLOCKED", "BLOCKED"),
     (["PAUSED", "CANCELLED"], "BLOCKED", "BLOCKED"),
     (["ACTIVE", "BLOCKED"], "BLOCKED", "BLOCKED"),
-    (["ARCHIVED"], "BLOCKED", "BLOCKED"),  # archived without ever having run
+    (["ARCHIVED"], "BLOCKED", "BLOCKED"),  # archived without ever having run (and from before 0005)
 ])
 def test_the_service_and_the_engine_apply_one_dependency_rule(
         repo: JobRepository, service: JobService, clock: FakeClock, statuses: list[str], created: str,
