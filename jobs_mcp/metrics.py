@@ -16,8 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from scheduler.engine.actions import Usage
 from scheduler.engine.runner import RunDone
-from scheduler.llm.pricing import Usage
 from store.overview import gauges
 
 if TYPE_CHECKING:

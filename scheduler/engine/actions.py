@@ -18,6 +18,48 @@ from store.enums import RunOutcome, Verdict
 from store.models import Job
 
 
+@dataclass
+class Usage:
+    """Tokens of one run, summed over its calls, and their cost."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def merge(self, other: Usage) -> None:
+        self.tokens_in += other.tokens_in
+        self.tokens_out += other.tokens_out
+        self.cache_read_tokens += other.cache_read_tokens
+        self.cache_write_tokens += other.cache_write_tokens
+        self.cost_usd += other.cost_usd
+
+    def fields(self) -> dict[str, Any]:
+        """As ActionResult's keyword arguments."""
+        return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
+                "cache_read_tokens": self.cache_read_tokens, "cache_write_tokens": self.cache_write_tokens,
+                "cost_usd": round(self.cost_usd, 8)}
+
+
+@dataclass
+class RunProgress:
+    """What a run has done so far, kept current by its action as it goes: when the run is cut off (its
+    time limit, job_cancel) or its action raises, the run row still gets the trace and the tokens and cost
+    already spent, which count against max_cost_usd and the owner's daily spend."""
+
+    usage: Usage = field(default_factory=Usage)
+    trace: list[dict[str, Any]] = field(default_factory=list)
+
+    def onto(self, result: ActionResult) -> ActionResult:
+        """`result` (the engine's own, for a run it cut off) with what was done before."""
+        if self.usage.cost_usd or self.usage.tokens_in or self.usage.tokens_out:
+            for name, value in self.usage.fields().items():
+                setattr(result, name, value)
+        result.trace = list(self.trace)
+        return result
+
+
 @dataclass(frozen=True)
 class RunContext:
     job: Job
@@ -30,6 +72,7 @@ class RunContext:
     dependency_outputs: dict[str, str] = field(default_factory=dict)  # dependency job id -> its last output
     # Creates a job for the same owner with job_create's validation (for "follow up in 3 days").
     create_followup: Callable[[JobInput], Job] | None = None
+    progress: RunProgress = field(default_factory=RunProgress)  # the action keeps it current
 
 
 @dataclass

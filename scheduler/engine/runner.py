@@ -196,21 +196,21 @@ class Runner:
         except asyncio.CancelledError:
             if not self._take_back_cancel(handle):
                 raise  # not ours (the loop is shutting down): let the task end cancelled
-            return _stopped(handle.stop_reason or "cancelled")
+            return context.progress.onto(_stopped(handle.stop_reason or "cancelled"))
         except TimeoutError as exc:
             self._take_back_cancel(handle)
             if deadline.expired():
-                return _timed_out(job.timeout_seconds)
+                return context.progress.onto(_timed_out(job.timeout_seconds))
             return self._raised(context, exc)  # the action's own TimeoutError is a failure like any other
         except Exception as exc:  # noqa: BLE001  (an action that raises makes a failed run)
             self._take_back_cancel(handle)
             return self._raised(context, exc)
         finally:
             handle.in_action = False
-        if self._take_back_cancel(handle):
-            return _stopped(handle.stop_reason or "cancelled")  # the action swallowed the cancel: still stopped
+        if self._take_back_cancel(handle):  # the action swallowed the cancel: still stopped
+            return context.progress.onto(_stopped(handle.stop_reason or "cancelled"))
         # An action that swallowed the timeout's cancel and returned anyway still ran out of time.
-        return _timed_out(job.timeout_seconds) if deadline.expired() else result
+        return context.progress.onto(_timed_out(job.timeout_seconds)) if deadline.expired() else result
 
     @staticmethod
     def _take_back_cancel(handle: RunHandle) -> bool:
@@ -225,7 +225,7 @@ class Runner:
     @staticmethod
     def _raised(context: RunContext, exc: BaseException) -> ActionResult:
         log.warning("action raised", exc_info=exc, extra={"job_id": context.job.id, "run_id": context.run_id})
-        return ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return context.progress.onto(ActionResult(outcome=RunOutcome.FAILED, error=f"{type(exc).__name__}: {exc}"))
 
     async def _over_budget(self, job: Job, result: ActionResult) -> str | None:
         """The BLOCKED reason when this run takes the job past its max_cost_usd (docs/llm-pipeline.md#cost-tracking)."""

@@ -16,12 +16,11 @@ from typing import Any
 import anyio.to_thread
 
 from scheduler.agent_tools.catalog import AgentTools
-from scheduler.engine.actions import ActionResult, RunContext
+from scheduler.engine.actions import ActionResult, RunContext, Usage
 from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.client import LLM, api_error, sdk_error
 from scheduler.llm.context import execute_values, judge_values
 from scheduler.llm.judge import FORCE_VERDICT, VERDICT_TOOL, Judgement, interpret, tool_input
-from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
 from scheduler.llm.tools import RunTools, short
 from store.enums import JobType, RunOutcome, Verdict
@@ -49,8 +48,9 @@ class AgentAction:
         self.agent_tools = agent_tools  # the node's MCP servers, for jobs that name some in agent_tools
 
     async def __call__(self, context: RunContext) -> ActionResult:
-        usage = Usage()
-        tools = RunTools(context, self.llm.config.fetch_allow)
+        # Kept on the context as they grow: a run cut off by its time limit still records them.
+        usage = context.progress.usage
+        tools = RunTools(context, self.llm.config.fetch_allow, trace=context.progress.trace)
         refusal = await self._over_daily_spend(context)
         if refusal is not None:  # retryable: the engine retries (backoff, max_attempts) as for any failure
             tools.trace.append({"step": "quota", "note": refusal})
@@ -178,15 +178,9 @@ def _assistant_blocks(content: Any) -> list[dict[str, Any]]:
     return blocks
 
 
-def _usage_fields(usage: Usage) -> dict[str, Any]:
-    return {"tokens_in": usage.tokens_in, "tokens_out": usage.tokens_out,
-            "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_tokens,
-            "cost_usd": round(usage.cost_usd, 8)}
-
-
 def _failed(error: str, retryable: bool, tools: RunTools, usage: Usage) -> ActionResult:
     return ActionResult(outcome=RunOutcome.FAILED, error=error, retryable=retryable, summary=error, notify=False,
-                        new_state=tools.new_state, trace=tools.trace, **_usage_fields(usage))
+                        new_state=tools.new_state, trace=tools.trace, **usage.fields())
 
 
 def _result(context: RunContext, draft: Draft, judgement: Judgement, tools: RunTools, usage: Usage) -> ActionResult:
@@ -194,7 +188,7 @@ def _result(context: RunContext, draft: Draft, judgement: Judgement, tools: RunT
         error = f"judged failed: {judgement.reason}" if judgement.reason else "judged failed"
         return ActionResult(outcome=RunOutcome.FAILED, error=error, retryable=True, summary=draft.summary,
                             output=draft.output, message=judgement.message, notify=judgement.notify,
-                            new_state=tools.new_state, trace=tools.trace, **_usage_fields(usage))
+                            new_state=tools.new_state, trace=tools.trace, **usage.fields())
     return ActionResult(outcome=RunOutcome.SUCCEEDED, verdict=judgement.verdict, summary=draft.summary,
                         output=draft.output, message=judgement.message or None, notify=judgement.notify,
-                        new_state=tools.new_state, trace=tools.trace, **_usage_fields(usage))
+                        new_state=tools.new_state, trace=tools.trace, **usage.fields())

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scheduler.llm.pricing import PriceTable, Usage
+from scheduler.engine.actions import Usage
+from scheduler.llm.pricing import PriceTable
 from scheduler.net_guard import AllowList
 
 if TYPE_CHECKING:

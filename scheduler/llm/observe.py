@@ -17,11 +17,11 @@ from datetime import datetime
 
 import anyio.to_thread
 
+from scheduler.engine.actions import Usage
 from scheduler.jobs.service import JobService
 from scheduler.llm.client import LLM, api_error, sdk_error
 from scheduler.llm.context import job_values
 from scheduler.llm.judge import tool_input
-from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
 from store.enums import JobStatus, JobType
 from store.errors import Conflict

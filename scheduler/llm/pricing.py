@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scheduler.engine.actions import Usage
+
 log = logging.getLogger(__name__)
 PER_TOKEN = 1 / 1_000_000
 
@@ -42,24 +44,6 @@ DEFAULT_PRICES: dict[str, Price] = {
     "claude-haiku-4-5": Price(1.0, 5.0, 1.25, 0.10),
     "claude-3-5-haiku": Price(0.80, 4.0, 1.0, 0.08),
 }
-
-
-@dataclass
-class Usage:
-    """Tokens of one run, summed over its calls, and their cost."""
-
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-
-    def merge(self, other: Usage) -> None:
-        self.tokens_in += other.tokens_in
-        self.tokens_out += other.tokens_out
-        self.cache_read_tokens += other.cache_read_tokens
-        self.cache_write_tokens += other.cache_write_tokens
-        self.cost_usd += other.cost_usd
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from typing import Any
 import anyio.to_thread
 
 from scheduler.clock import Clock
+from scheduler.engine.actions import Usage
 from scheduler.jobs.quotas import QuotaCheck
 from scheduler.llm.client import LLM, sdk_error
 from scheduler.llm.judge import tool_input
-from scheduler.llm.pricing import Usage
 from scheduler.llm.prompts import render
 from scheduler.schedules.phrases import EXAMPLES
 from scheduler.schedules.timezones import zone

@@ -16,7 +16,7 @@ from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM
 from store.repository import JobRepository
 from tests.scheduler.engine.conftest import Engine, make_engine
-from tests.support.fake_anthropic import HANG, FakeMessagesAPI, finish, verdict
+from tests.support.fake_anthropic import HANG, FakeMessagesAPI, finish, reply, text, tool_use, verdict
 
 
 def agent_engine(repo: JobRepository, clock: FakeClock, llm: LLM) -> Engine:
@@ -74,6 +74,23 @@ async def test_a_run_that_outlives_its_timeout_is_recorded_timed_out(
     [run] = engine.run_rows(job.id)
     assert run.outcome == "timed_out" and run.error == "timed out after 30 s"
     assert engine.job(job.id).status == "FAILED"
+
+
+async def test_a_run_cut_off_by_its_timeout_keeps_its_trace_tokens_and_cost(
+        repo: JobRepository, clock: FakeClock, llm: LLM, fake_api: FakeMessagesAPI) -> None:
+    engine = agent_engine(repo, clock, llm)
+    # 5 s once the test runner scales it: time for the first call on a busy machine, then the second hangs.
+    job = engine.create(timeout_seconds=500, max_attempts=3, max_cost_usd=0.001)
+    fake_api.add(reply(text("Noting where I am"), tool_use("save_state", {"state": {"page": 2}}), tokens_in=5000,
+                       tokens_out=400), HANG)
+    await fire(engine, job.id)
+    [run] = engine.run_rows(job.id)
+    assert run.outcome == "timed_out", (run, len(fake_api.bodies))
+    assert (run.tokens_in, run.tokens_out) == (5000, 400) and run.cost_usd > 0.001, (run.trace, len(fake_api.bodies))
+    steps = [(step["step"], step.get("tool")) for step in run.trace]
+    assert steps == [("turn", None), ("tool", "save_state")], run.trace
+    # What it spent counts: instead of another attempt, the job is stopped at its cap.
+    assert engine.job(job.id).status == "BLOCKED"
 
 
 def test_without_an_api_key_agent_jobs_get_the_no_llm_action(sqlite_url: str) -> None:

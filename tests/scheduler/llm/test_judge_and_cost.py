@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from scheduler.engine.actions import Usage
 from scheduler.engine.budget import cost_exceeded
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
 from scheduler.llm.judge import interpret
-from scheduler.llm.pricing import PriceTable, Usage
+from scheduler.llm.pricing import PriceTable
 from store.costs import job_costs
 from store.enums import JobType, Verdict
 
