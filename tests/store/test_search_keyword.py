@@ -136,3 +136,102 @@ def test_a_search_reads_only_the_callers_share(tmp_path: Path) -> None:
     beside_bob = alice_steps()
     assert beside_bob < alone * 2, (alone, beside_bob)  # reading bob's 2,000 matches would cost 100 times more
     engine.dispose()
+
+
+def test_an_owner_never_sees_another_owners_hits(repo: JobRepository) -> None:
+    """At the index itself (the service re-checks the owner too, which would hide a leak): owners whose
+    jobs hold the same words, written interleaved so their SQLite rowid ranges sit side by side."""
+    mine: dict[str, list[str]] = {"alice": [], "bob": [], "carol": []}
+    for n in range(12):
+        for owner in mine:
+            mine[owner] += add_jobs(repo, owner, [f"Chase invoice INV-{2090 + n} for Globex"])
+    mine["bob"] += add_jobs(repo, "bob", ["Bob's merger memo"])
+    search = KeywordSearch(repo.engine)
+    for owner, own in mine.items():
+        for keywords in ["invoice", "INV-2093", "Globex chase", "merger memo", "for", "invoice merger"]:
+            found = ids(search, owner, keywords, limit=50)
+            assert set(found) <= set(own), (owner, keywords)
+        assert sorted(ids(search, owner, "invoice", limit=50)) == sorted(own[:12])
+    assert ids(search, "alice", "merger") == [] and ids(search, "dave", "invoice") == []
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    from tests.support.databases import fresh_postgres_database
+
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def pg_indexes(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {str(r[0]) for r in conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'jobs'"))}
+
+
+@pytest.mark.postgres
+def test_postgres_never_reads_every_owners_matches(pg_url: str) -> None:
+    """No index is searched by the words alone: the GIN index is over (owner, search_tsv), so whatever
+    plan the statistics pick (the owner's b-tree, or owner and words as keys of one GIN scan), it reads
+    the owner's share, never every owner's matches filtered afterwards."""
+    engine = make_engine(pg_url)
+    ensure_schema(engine)
+    repo = JobRepository(engine)
+    add_jobs(repo, "alice", [f"Water the plants {n}" for n in range(500)] + ["Chase invoice INV-2093"] * 3)
+    add_jobs(repo, "bob", [f"Chase invoice INV-{n}" for n in range(2000)])
+    with engine.connect() as conn:
+        definitions = [str(r[0]) for r in conn.execute(text(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'jobs' AND indexdef LIKE '%search_tsv%'"))]
+    assert [d.split(" USING ")[1] for d in definitions] == ["gin (owner, search_tsv)"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE jobs")
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # at this size a whole-table scan is cheapest
+        plan = [str(r[0]) for r in conn.exec_driver_sql(
+            "EXPLAIN SELECT id FROM jobs WHERE owner = 'alice' AND search_tsv @@ to_tsquery('english', 'invoice')")]
+    conditions = [line for line in plan if "Index Cond" in line]
+    assert conditions and all("owner" in line for line in conditions), plan
+    assert len(ids(KeywordSearch(engine), "alice", "invoice")) == 3
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgres_index_from_before_owner_keys_is_replaced_at_start(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    ensure_schema(engine)
+    repo = JobRepository(engine)
+    alice, bob = add_jobs(repo, "alice", ["Chase invoice INV-2093"]), add_jobs(repo, "bob", ["Chase invoice INV-2093"])
+    with engine.begin() as conn:  # the index as it was: GIN over search_tsv alone
+        conn.exec_driver_sql("DROP INDEX ix_jobs_search_tsv_owner")
+        conn.exec_driver_sql("CREATE INDEX ix_jobs_search_tsv ON jobs USING GIN (search_tsv)")
+    ensure_schema(engine)
+    assert "ix_jobs_search_tsv_owner" in pg_indexes(engine) and "ix_jobs_search_tsv" not in pg_indexes(engine)
+    search = KeywordSearch(engine)
+    assert ids(search, "alice", "INV-2093") == alice and ids(search, "bob", "invoice") == bob
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_without_btree_gin_postgres_keeps_the_plain_index_and_says_so(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A role that may not create extensions (no CREATE on the database) still gets a working search."""
+    import psycopg
+
+    role = "jobs_no_ext_" + pg_url.rsplit("_", 1)[1]
+    admin = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+    engine = make_engine(pg_url.replace("postgres@", f"{role}@"))
+    try:
+        with caplog.at_level("WARNING", logger="store.search_keyword"):
+            ensure_schema(engine)
+        assert "btree_gin" in caplog.text
+        assert "ix_jobs_search_tsv" in pg_indexes(engine) and "ix_jobs_search_tsv_owner" not in pg_indexes(engine)
+        alice = add_jobs(JobRepository(engine), "alice", ["Chase invoice INV-2093"])
+        add_jobs(JobRepository(engine), "bob", ["Chase invoice INV-2093"])
+        assert ids(KeywordSearch(engine), "alice", "INV-2093") == alice
+    finally:
+        engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
