@@ -28,6 +28,7 @@ from sqlmodel import col
 
 from store.models import Job
 from store.row_faults import fault_text, is_row_fault, one_at_a_time
+from store.write_lock import write_lock
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class EmbeddingStore:
     def save(self, model: str, vectors: Sequence[NewEmbedding]) -> set[str]:
         """Store vectors whose source text is unchanged; returns the ids written."""
         written: set[str] = set()
-        with self._engine.begin() as conn:
+        # The process's writer slot, as every other write takes it: without it a job_create (or a claim)
+        # arriving during this commit waits in SQLite's busy handler, which sleeps in steps of 1-100 ms.
+        with write_lock(self._engine), self._engine.begin() as conn:
             for item in vectors:
                 result = conn.execute(
                     update(Job)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -17,6 +18,7 @@ from store.models import OwnerSettings
 from store.repository import JobRepository
 
 FIELDS = ("timezone", "channels", "quiet_hours")
+_ZONE = text("SELECT timezone FROM owner_settings WHERE owner = :owner")
 
 
 class OwnerSettingsStore:
@@ -26,6 +28,11 @@ class OwnerSettingsStore:
     def get(self, owner: str) -> OwnerSettings | None:
         with self.repo.read() as session:
             return session.exec(select(OwnerSettings).where(OwnerSettings.owner == owner)).first()
+
+    def timezone(self, owner: str) -> str | None:
+        """The owner's zone setting alone: read on every job_create that names no zone, so a Core read
+        (an ORM session and instance cost a fifth of job_create in cProfile)."""
+        return self.repo.scalar(_ZONE, {"owner": owner})
 
     def change(self, owner: str, values: dict[str, Any], now: datetime) -> OwnerSettings:
         """Set the given fields (a None value clears one); returns the row as stored."""
