@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 BATCH = 64
 SEARCH_DRAIN_MAX = 256
 SYNC_INTERVAL_S = 2.0
+# After a write wakes the worker, it waits this long for more before encoding. A stream of job_create
+# calls then makes one batch instead of one ONNX call, one row read and one vector write per job: on 2
+# cores that per-job work took half of the server's CPU during sequential creates and slowed the calls
+# it ran beside. A search never waits for it (it drains the queue itself); nothing is lost meanwhile
+# (the vector is derived from the committed row, and the repair pass at start encodes any job without one).
+SETTLE_S = 0.25
 # Commits land slightly out of updated_at order (and node clocks differ a little):
 # re-read a short window behind the newest change already seen. Relabelling is idempotent.
 SYNC_OVERLAP = timedelta(seconds=5)
@@ -39,7 +45,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class Embedder:
     def __init__(self, store: EmbeddingStore, model: ModelHandle, index: VectorIndex,
-                 repair_interval_s: float = 300.0) -> None:
+                 repair_interval_s: float = 300.0, settle_s: float = SETTLE_S) -> None:
+        self.settle_s = settle_s
         self.store = store
         self.model = model
         self.index = index
@@ -90,6 +97,8 @@ class Embedder:
                 idle_s = 0.0
                 while not self._stopping.is_set() and idle_s < self.repair_interval_s:
                     woke = self._wake.wait(SYNC_INTERVAL_S)
+                    if woke:
+                        self._stopping.wait(self.settle_s)
                     self._wake.clear()
                     idle_s = 0.0 if woke else idle_s + SYNC_INTERVAL_S
                     with self._work_lock:
