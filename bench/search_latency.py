@@ -133,7 +133,9 @@ async def run_size(url: str, owner_jobs: int, total_jobs: int, calls: int, profi
         inserted_s = time.perf_counter() - start
         search.embedder.repair()  # the owner's vectors, as the background pass would write them
         embedded_s = time.perf_counter() - start - inserted_s
-        semantic_args = [{"query": q, "limit": 10} for q in queries]
+        # No relevance floor: every call answers ten jobs (the heaviest answer), and an empty answer means a broken
+        # setup. With the floor, a query whose meaning no job has answers "no job matches" at once.
+        semantic_args = [{"query": q, "limit": 10, "min_similarity": -1} for q in queries]
         keyword_args = [{"keywords": q, "limit": 10} for q in queries]
         for tool, args in (("job_retrieval_semantic", semantic_args), ("job_retrieval_by_keywords", keyword_args)):
             await timed_calls(client, tool, args, len(args))  # warm: the owner's matrix, statement caches
