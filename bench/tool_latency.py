@@ -18,6 +18,7 @@ Two measurements, servers in their own processes (as a real client sees them):
    Goal: ours >= 0.8 x bare calls/s.
 
     .venv/bin/python bench/tool_latency.py [--calls 2000] [--clients 100 200] [--rounds 2]
+    .venv/bin/python bench/tool_latency.py --creates-only 300     # job_create alone, and its server CPU
 """
 
 from __future__ import annotations
@@ -134,6 +135,21 @@ async def sequential(url: str, calls: int) -> dict[str, list[float]]:
                 result = await client.call_tool(tool, args)
                 timings[tool].append((time.perf_counter() - start) * 1000)
                 assert not result.is_error, result.content
+    return timings
+
+
+async def creates_only(url: str, calls: int) -> list[float]:
+    """`job_create` alone, back to back on one session (after 100 to warm up)."""
+    timings = []
+    async with http_client(url) as client:
+        for n in range(-100, calls):
+            start = time.perf_counter()
+            result = await client.call_tool("job_create", {
+                "title": f"Water the plants {n}", "instructions": "Water the plants on the balcony",
+                "schedule": "every Monday at 9am", "action": "notify"})
+            if n >= 0:
+                timings.append((time.perf_counter() - start) * 1000)
+            assert not result.is_error, result.content
     return timings
 
 
@@ -255,6 +271,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="sample both servers with py-spy during the concurrent rounds (see bench/sampling.py)")
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
+    parser.add_argument("--creates-only", type=int, default=0, metavar="N",
+                        help="only N job_create calls in a row: p50/p90 and the server's CPU per create, then exit")
     parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -267,6 +285,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ours = ServerProcess("ours", f"sqlite:///{tmp}/bench.db")
         try:
+            if args.creates_only:
+                cpu_before = ours.cpu_s()
+                times = anyio.run(creates_only, ours.url, args.creates_only)
+                cpu_ms = (ours.cpu_s() - cpu_before) / (args.creates_only + 100) * 1000
+                print(f"job_create alone, {args.creates_only} in a row: p50 {statistics.median(times):.2f} ms, "
+                      f"p90 {percentile(times, 0.9):.2f} ms; server CPU per create {cpu_ms:.2f} ms (goal p50 <= 5 ms)")
+                return
             if args.calls:
                 out = [args.profile / "sequential-ours.txt"] if args.profile else []
                 with sampled([ours.process.pid] if out else [], out, gil=args.profile_gil):
