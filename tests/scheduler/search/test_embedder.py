@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
 from sqlalchemy import text
 
+from scheduler.clock import FakeClock
+from scheduler.jobs.job_input import JobInput
+from scheduler.jobs.service import JobService
+from scheduler.jobs.validation import Limits
 from scheduler.search.embedder import Embedder
 from scheduler.search.encoder import DIMENSIONS, ONNX_NAME
 from scheduler.search.model import ModelHandle
@@ -74,3 +83,40 @@ def test_with_no_owner_loaded_the_change_feed_moves_only_its_watermark(
                      {"at": "2030-01-01 00:00:01", "id": jobs["Water the plants"].id})
     assert restarted.embedder.sync() >= 1
     assert titles(restarted, "garden greenery hydration", statuses=["PAUSED"]) == []
+
+
+
+def test_a_stream_of_writes_is_encoded_as_one_batch(repo: JobRepository, model: ModelHandle) -> None:
+    """Sequential creates wake the worker one after another; it waits for the stream to settle and
+    encodes it in one batch (one encoding, one vector write), instead of once per job."""
+    service = JobService(repo, FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)), Limits())
+    embedder = Embedder(EmbeddingStore(repo.engine), model, VectorIndex(DIMENSIONS), settle_s=2.0)
+    batches: list[int] = []
+    repaired = threading.Event()
+    process, repair = embedder._process, embedder.repair
+
+    def counted(job_ids: Iterable[str]) -> int:
+        job_ids = list(job_ids)
+        batches.append(len(job_ids))
+        return process(job_ids)
+
+    def first_repair() -> int:
+        done = repair()
+        repaired.set()
+        return done
+
+    embedder._process, embedder.repair = counted, first_repair  # type: ignore[method-assign]
+    embedder.start()
+    try:
+        assert repaired.wait(60)
+        service.add_listener(embedder.notify)
+        for n in range(10):
+            service.create("alice", JobInput(title=f"Water the plants {n}", instructions="on the balcony"))
+        deadline = time.monotonic() + 30
+        while sum(batches) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert batches == [10]
+    finally:
+        embedder.stop()
+    with repo.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM jobs WHERE embedding IS NOT NULL")).scalar() == 10
