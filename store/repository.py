@@ -270,7 +270,10 @@ _EVENTS = JobEvent.__table__  # type: ignore[attr-defined]
 _RUNS = JobRun.__table__  # type: ignore[attr-defined]
 # Built once: the hot reads skip statement construction on every call.
 _JOB_BY_ID = sa_select(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.owner == bindparam("owner"))
-_JOBS_BY_IDS = sa_select(_JOBS).where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True)))
+# Without the search vector (1.5 KB of a row's bytes): these rows answer searches and dependency checks,
+# which never use it, and are never written back (a Job read so has embedding None).
+_JOBS_BY_IDS = (sa_select(*[c for c in _JOBS.c if c.name != "embedding"])
+                .where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True))))
 _RECENT_RUNS = (
     sa_select(_RUNS)
     .where(_RUNS.c.job_id == bindparam("job_id"), _RUNS.c.owner == bindparam("owner"))
