@@ -27,6 +27,7 @@ from jobs_mcp.llm_setup import LLMWarmup, build_agent_action, build_llm, fetch_a
 from jobs_mcp.metrics import Metrics
 from jobs_mcp.owner_bus import OwnerSubscriptionBus
 from jobs_mcp.search_setup import SearchLifecycle, build_search
+from jobs_mcp.warmup import BackgroundLoad, Warmups
 from scheduler.agent_tools.catalog import AgentTools
 from scheduler.clock import Clock, SystemClock
 from scheduler.delivery.channels import ChannelDispatcher
@@ -84,22 +85,31 @@ class App:
     # The MCP servers of JOBS_MCP_SERVERS_FILE (None without the file), held by the job service that checks
     # agent_tools with them.
     agent_tools: AgentTools | None = field(init=False, default=None)
+    # What the first tool answer does not need, started once it is given (jobs_mcp/warmup.py); the server
+    # calls warmups.answered() after each tool call.
+    warmups: Warmups = field(init=False, default_factory=Warmups)
 
     def __post_init__(self) -> None:
         catalog = self.service.agent_tools
         self.agent_tools = catalog if isinstance(catalog, AgentTools) else None
+        if self.search is not None:
+            self.warmups.add("search", SearchLifecycle(self.search.embedder))
+        if self.channel_dispatcher is not None:  # Apprise loads its ~250 plugins on first use: about a second
+            self.warmups.add("apprise-plugins", BackgroundLoad("apprise-plugins", ChannelDispatcher.load_plugins))
+        if self.llm is not None:
+            self.warmups.add("llm", LLMWarmup(self.llm))
 
     def components(self) -> list[tuple[str, Component]]:
         """The background parts in start order; they stop in the reverse order."""
         parts: list[tuple[str, Component | None]] = [
             # First: started before the engine, so runs find it; stopped after the engine's runs are drained.
             ("agent-tools", self.agent_tools.pool if self.agent_tools else None),
-            ("search", SearchLifecycle(self.search.embedder) if self.search else None),
+            # Before the engine, so stopped after its runs are drained (the search embedder among them).
+            ("warm-ups", self.warmups if self.warmups.parts else None),
             ("inbox-notifier", self.inbox_notifier),
             ("webhook-dispatcher", self.dispatcher),
             ("channel-dispatcher", self.channel_dispatcher),
             ("engine", self.engine.loop if self.engine else None),
-            ("llm-warmup", LLMWarmup(self.llm) if self.llm else None),
         ]
         return [(name, part) for name, part in parts if part is not None]
 

@@ -134,7 +134,11 @@ def build_server(app: App) -> JobsServer:
     register_completion(server)
     app.subscriptions.install(server)
     server.node = app
-    server.on_tool_call = app.metrics.tool_call
+    def on_tool_call(tool: str, ok: bool, seconds: float) -> None:
+        app.metrics.tool_call(tool, ok, seconds)
+        app.warmups.answered()  # the first answer is out: the loads it did not need may begin
+
+    server.on_tool_call = on_tool_call
     return server
 
 

@@ -166,10 +166,11 @@ class ChannelDispatcher(DispatchLoop):
     def next_due(self) -> datetime | None:
         return self.store.next_due(CHANNEL)
 
-    async def start(self) -> None:
-        # Apprise loads its ~250 plugins on first use (about a second): not on the first reminder's time.
-        await asyncio.to_thread(supported_schemes)
-        await super().start()
+    @staticmethod
+    def load_plugins() -> None:
+        """Apprise loads its ~250 plugins on first use (about a second): the server calls this in the
+        background after start (jobs_mcp/warmup.py), so the first reminder does not wait for them."""
+        supported_schemes()
 
     async def stop(self) -> None:
         await super().stop()

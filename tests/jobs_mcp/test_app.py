@@ -28,8 +28,9 @@ def test_the_server_gets_every_part_and_its_loop(sqlite_url: str) -> None:
     try:
         assert app.engine is not None and app.engine.loop is not None and app.dispatcher is not None
         assert app.search is not None and app.llm is None  # no ANTHROPIC_API_KEY
-        assert [name for name, _ in app.components()] == ["search", "inbox-notifier", "webhook-dispatcher",
+        assert [name for name, _ in app.components()] == ["warm-ups", "inbox-notifier", "webhook-dispatcher",
                                                         "channel-dispatcher", "engine"]
+        assert [name for name, _ in app.warmups.parts] == ["search", "apprise-plugins"]
     finally:
         app.close()
 
