@@ -8,10 +8,15 @@ know (a newer release migrated it) is refused with `SchemaTooNew` and left alone
 index (store/sql/) is laid over the tables afterwards; it is not part of the revisions.
 `upgrade(url)` and `current(url)` are what a command line needs. How to add a revision:
 docs/migrations.md.
+
+A database already at the newest revision (every start but the first after an upgrade) is
+recognised by one read of `alembic_version` against the newest revision read from the revision
+files' source: alembic, a fifth of a second of imports, is then not imported at all.
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 from collections.abc import Iterator
@@ -19,19 +24,20 @@ from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from store.engine import make_engine
 from store.errors import SchemaTooNew
 from store.search_keyword import ensure_keyword_index
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(str(resources.files("store") / "migrations"))
 BASELINE = "0001"  # the schema of the first release with migrations
@@ -55,6 +61,8 @@ log = logging.getLogger(__name__)
 
 def alembic_config(version_locations: tuple[str, ...] = ()) -> Config:
     """The shipped revisions, plus extra revision folders (tests add one)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -64,6 +72,8 @@ def alembic_config(version_locations: tuple[str, ...] = ()) -> Config:
 
 @cache
 def _script(version_locations: tuple[str, ...] = ()) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(version_locations))
 
 
@@ -73,6 +83,53 @@ def head(version_locations: tuple[str, ...] = ()) -> str:
     if newest is None:
         raise RuntimeError(f"no revision in {MIGRATIONS / 'versions'}")
     return newest
+
+
+@cache
+def shipped_head() -> str | None:
+    """The newest shipped revision, read from the revision files' `revision` and `down_revision`
+    assignments without importing alembic; None when that is not one clear answer (then alembic decides)."""
+    revisions: dict[str, object] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        values: dict[str, object] = {}
+        for name, value in _assignments(ast.parse(path.read_text(encoding="utf-8"))):
+            if name in ("revision", "down_revision"):
+                try:
+                    values[name] = ast.literal_eval(value)
+                except ValueError:
+                    return None
+        if not isinstance(values.get("revision"), str):
+            return None
+        revisions[str(values["revision"])] = values.get("down_revision")
+    parents = {parent for parent in revisions.values() if parent is not None}
+    if not all(isinstance(parent, str) for parent in parents):
+        return None  # a merge revision (a tuple of parents): let alembic read the graph
+    heads = [revision for revision in revisions if revision not in parents]
+    return heads[0] if len(heads) == 1 else None
+
+
+def _assignments(module: ast.Module) -> Iterator[tuple[str, ast.expr]]:
+    """`name = value` and `name: type = value` at the top of a module."""
+    for node in module.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            yield node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            yield node.target.id, node.value
+
+
+def _at_shipped_head(engine: Engine) -> str | None:
+    """The shipped head if the database is stamped with it and nothing else; else None."""
+    newest = shipped_head()
+    if newest is None:
+        return None
+    try:
+        if not inspect(engine).has_table("alembic_version"):
+            return None
+        with engine.connect() as conn:
+            stamped = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    except DBAPIError:
+        return None  # whatever it is, the full path below sees it too and says so
+    return newest if stamped == [newest] else None
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
@@ -91,6 +148,12 @@ def configure_context(context: Any, connection: Connection) -> None:
 def ensure_schema(engine: Engine, *, version_locations: tuple[str, ...] = ()) -> str:
     """Bring the database to the newest revision and lay the keyword index; returns the revision.
     Idempotent; run at every start. Raises SchemaTooNew for a database of a newer release."""
+    if not version_locations and (newest := _at_shipped_head(engine)) is not None:
+        ensure_keyword_index(engine)  # nothing to migrate: alembic is not needed (nor imported)
+        return newest
+    from alembic import command
+    from alembic.migration import MigrationContext
+
     newest = head(version_locations)
     with _migration_transaction(engine) as conn:
         revisions = MigrationContext.configure(conn).get_current_heads()
@@ -137,6 +200,8 @@ def _migration_transaction(engine: Engine) -> Iterator[Connection]:
 
 def current(url: str) -> str | None:
     """The database's revision (None: never migrated)."""
+    from alembic.migration import MigrationContext
+
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

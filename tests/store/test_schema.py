@@ -3,6 +3,8 @@ baseline, and a database of a newer release, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from store.schema import (
     ensure_schema,
     head,
     include_object,
+    shipped_head,
     upgrade,
 )
 from store.search_keyword import KeywordSearch, ensure_keyword_index
@@ -204,3 +207,29 @@ def test_columns_a_database_from_before_migrations_may_lack_are_listed(engine: E
     in_models = {(table.name, column.name) for table in SQLModel.metadata.sorted_tables for column in table.columns
                  if table.name in baseline_tables}
     assert in_models - at_baseline <= PRE_MIGRATION_MAY_LACK
+
+
+def test_the_head_read_from_the_revision_files_is_alembics() -> None:
+    assert shipped_head() == head()
+
+
+def test_a_start_on_a_database_at_the_head_does_not_import_alembic(sqlite_url: str) -> None:
+    # Every start but the first after an upgrade: one read of alembic_version, and alembic (a fifth of a
+    # second of imports) is left out. A database behind the head still goes through alembic (tests above).
+    upgrade(sqlite_url)
+    code = ("import sys\n"
+            "from store.engine import make_engine\n"
+            "from store.schema import ensure_schema, shipped_head\n"
+            f"assert ensure_schema(make_engine({sqlite_url!r})) == shipped_head()\n"
+            "assert 'alembic' not in sys.modules, 'alembic imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_database_stamped_ahead_of_the_files_is_still_refused(engine: Engine) -> None:
+    # The fast path only ever says "at the head"; anything else goes the full way, which refuses.
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(SchemaTooNew):
+        ensure_schema(engine)
