@@ -17,9 +17,12 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import psycopg
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    import psycopg  # imported by the relay's threads: a SQLite node never loads it (bench/startup.py)
 
 log = logging.getLogger(__name__)
 CHANNEL = "jobs_mcp_push"
@@ -97,6 +100,8 @@ class PgEventRelay:
             thread.join(timeout=2)
 
     def _listen(self, on_event: Callable[[PushEvent], None]) -> None:
+        import psycopg
+
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._dsn, autocommit=True) as conn:
@@ -112,6 +117,8 @@ class PgEventRelay:
                 self._stop.wait(1.0)
 
     def _send_loop(self) -> None:
+        import psycopg
+
         conn: psycopg.Connection | None = None
         while True:
             payload = self._outbox.get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import anyio
@@ -21,6 +22,7 @@ def run_server(settings: Settings, transport: str) -> None:
     node = build_app(settings)
     server = build_server(node)
     if transport == "stdio":
+        _collect_garbage_again()
         anyio.run(server.run_stdio_async)
         return
     app = build_http_app(server, settings)
@@ -29,7 +31,16 @@ def run_server(settings: Settings, transport: str) -> None:
     model = search_model_state(node.search is not None)
     log.info("jobs-mcp serving %s/mcp, dashboard %s/ (database %s; search model %s)", address, address, database,
              model, extra={"address": address, "database": database, "model": model})
+    _collect_garbage_again()
     uvicorn.Server(uvicorn_config(app, settings)).run()
+
+
+def _collect_garbage_again() -> None:
+    """`jobs-mcp serve` starts with the garbage collector off (jobs_mcp/cli.py); what the start built lives
+    as long as the process, so it is frozen out of future collections (which then stay short) and the
+    collector is turned back on."""
+    gc.freeze()
+    gc.enable()
 
 
 def uvicorn_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:

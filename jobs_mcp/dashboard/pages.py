@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 import anyio.to_thread
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -23,11 +22,16 @@ from jobs_mcp.dashboard.views import STATUSES, TYPES, Filters, chart, job_page, 
 from jobs_mcp.operator_access import TOKEN_COOKIE, OperatorAccess, Refusal, Viewer
 from jobs_mcp.operator_http import refusal_response
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 MAX_FORM = 4096
 
 
 @cache
 def templates() -> Environment:
+    from jinja2 import Environment, PackageLoader, select_autoescape  # on the first page, not at start
+
     env = Environment(loader=PackageLoader("jobs_mcp.dashboard", "templates"),
                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["usd"] = lambda v: f"${v:,.4f}" if v else "$0"

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-import dateparser
-
 from scheduler.schedules.phrases.context import (
     DEFAULT_TIME,
     MAX_YEARS_AHEAD,
@@ -114,6 +112,8 @@ def numeric_date(rest: str, ctx: Ctx) -> ScheduleSpec:
         "REQUIRE_PARTS": ["day", "month"],
         "PARSERS": ["custom-formats", "absolute-time"],
     }
+    import dateparser  # here: only this last resort pays for its import
+
     parsed = dateparser.parse(text, languages=["en"], settings=settings)
     if parsed is None or parsed.time() != time(0):
         refuse(f"{text} is not a date")

@@ -17,8 +17,6 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-from dateparser.languages.loader import default_loader
-
 from scheduler.schedules.phrases.words import VOCABULARY, WEAK
 
 __all__ = ["LANGUAGES", "to_english"]
@@ -300,6 +298,8 @@ def _plain(text: str) -> str:
 @lru_cache(maxsize=len(LANGUAGES))
 def _dictionary(language: str) -> dict[str, str]:
     """Word -> English for one language: dateparser's names and units, then our rule words."""
+    from dateparser.languages.loader import default_loader  # here: only a foreign phrase pays for dateparser
+
     info = default_loader.get_locale(language).info
     words: dict[str, str] = {}
     seen: dict[str, set[str]] = {}
