@@ -89,3 +89,30 @@ def test_the_server_imports_neither_the_llm_sdk_nor_torch_before_they_are_needed
             "assert not loaded, loaded\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_start_on_a_migrated_database_leaves_out_what_the_first_answer_does_not_need(sqlite_url: str) -> None:
+    # What `jobs-mcp serve` does before it listens (jobs_mcp/cli.py, jobs_mcp/runtime.py), on a database at the
+    # newest revision: none of these may be imported by then (docs/performance.md, start-up). The warm-ups
+    # load the search model and Apprise after the first answer; the rest loads on first use.
+    import subprocess
+    import sys
+
+    from store.schema import upgrade
+
+    upgrade(sqlite_url)
+    code = ("import sys\n"
+            "from jobs_mcp.cli import main\n"
+            "from jobs_mcp.config import load_settings\n"
+            "from store.database_check import check_database\n"
+            f"settings = load_settings({{'JOBS_MCP_DATABASE_URL': {sqlite_url!r}}})\n"
+            "check_database(settings.database_url)\n"
+            "from jobs_mcp.runtime import build_app, build_http_app, build_server\n"
+            "node = build_app(settings)\n"
+            "build_http_app(build_server(node), settings)\n"
+            "late = {'anthropic', 'apprise', 'onnxruntime', 'tokenizers', 'torch', 'jinja2', 'psycopg', 'dateparser',\n"
+            "        'alembic', 'bs4', 'jobs_mcp.commands.jobs', 'jobs_mcp.commands.common'}\n"
+            "loaded = sorted(name for name in late if name in sys.modules)\n"
+            "assert not loaded, loaded\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
