@@ -17,8 +17,7 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from scheduler.search.encoder import Encoder
 from scheduler.search.model import ModelHandle
@@ -26,6 +25,9 @@ from scheduler.search.vectors import VectorIndex, from_bytes, to_bytes
 from store.embeddings import EmbeddingRow, EmbeddingStore, NewEmbedding
 from store.models import Job
 from store.row_faults import fault_text, is_row_fault
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 BATCH = 64

@@ -10,7 +10,7 @@ Two interchangeable paths, both offline:
 int8 vectors differ slightly from torch's (cosine ~0.97 between the two), so each path
 has its own model name and vectors of one are never compared with the other's: a
 switch of path is a model switch, and the repair pass re-encodes.
-Every import of torch / transformers / sentence-transformers is inside a function,
+Every import of torch / transformers / sentence-transformers (and numpy) is inside a function,
 so importing this module is cheap; loading is meant for a background thread.
 """
 
@@ -24,9 +24,10 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class OnnxEncoder:
         self._tokenizer.enable_padding()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         # Similar lengths batched together pad less; the order is restored at the end.
@@ -90,6 +93,8 @@ class OnnxEncoder:
         return out
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
@@ -109,6 +114,8 @@ class TorchEncoder:
         self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         vectors = self._model.encode(list(texts), batch_size=BATCH, normalize_embeddings=True,

@@ -10,9 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from scheduler.search.embedder import Embedder
 from scheduler.search.fusion import reciprocal_rank_fusion
@@ -23,6 +21,9 @@ from store.limits import QUERY_MAX
 from store.models import Job
 from store.repository import JobRepository
 from store.search_keyword import KeywordSearch, Term, keyword_terms
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Mode = Literal["hybrid", "vector", "keyword"]
 # A job less similar to the query than this is no answer to it, unless it matched by identifier.

@@ -4,6 +4,9 @@ At our scale (thousands of jobs per owner) one matrix product is well under a
 millisecond, so no approximate index is needed. Rows carry the job's status and type
 as small integer codes, so filters are a vectorised mask. The index is a cache of
 the database, kept in step by the embedder; it is never the only copy of anything.
+
+numpy (and threadpoolctl) are imported by the functions that use them, not with the module: a
+server builds its index at start but fills it only after its first tool answer (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -11,25 +14,36 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from threadpoolctl import ThreadpoolController
+from functools import cache
+from typing import TYPE_CHECKING
 
 from store.enums import JobStatus, JobType
+
+if TYPE_CHECKING:
+    import numpy as np
+    from threadpoolctl import ThreadpoolController
 
 STATUS_CODE = {s.value: i for i, s in enumerate(JobStatus)}
 TYPE_CODE = {t.value: i for i, t in enumerate(JobType)}
 _UNKNOWN = 127
 # One owner's product is at most ~10,000 x 384: a single BLAS thread does it in well under a millisecond,
 # while BLAS's extra threads spin against the event loop and the encoder (p90 12 ms on a busy 2-core machine).
-_BLAS = ThreadpoolController()
+@cache
+def _blas() -> ThreadpoolController:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
+    import numpy as np
+
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
 def from_bytes(raw: bytes) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(raw, dtype="<f4")
 
 
@@ -43,6 +57,8 @@ class OwnerVectors:
     """One owner's rows; removal swaps the last row in, so the matrix stays dense."""
 
     def __init__(self, dimensions: int) -> None:
+        import numpy as np
+
         self.ids: list[str] = []
         self.position: dict[str, int] = {}
         self.matrix = np.zeros((64, dimensions), dtype=np.float32)
@@ -84,16 +100,20 @@ class OwnerVectors:
         self.ids.pop()
 
     def _grow(self) -> None:
+        import numpy as np
+
         size = len(self.matrix) * 2
         self.matrix = np.resize(self.matrix, (size, self.matrix.shape[1]))
         self.status = np.resize(self.status, size)
         self.job_type = np.resize(self.job_type, size)
 
     def top(self, query: np.ndarray, statuses: Sequence[str], job_types: Sequence[str], count: int) -> list[Match]:
+        import numpy as np
+
         n = len(self.ids)
         if n == 0:
             return []
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             scores = self.matrix[:n] @ query
         keep = _mask(self.status[:n], statuses, STATUS_CODE, exclude=STATUS_CODE[JobStatus.ARCHIVED.value])
         keep &= _mask(self.job_type[:n], job_types, TYPE_CODE)
@@ -106,6 +126,8 @@ class OwnerVectors:
 
 
 def _mask(codes: np.ndarray, wanted: Sequence[str], table: dict[str, int], exclude: int | None = None) -> np.ndarray:
+    import numpy as np
+
     if wanted:
         return np.isin(codes, [table.get(w, _UNKNOWN) for w in wanted])
     if exclude is not None:

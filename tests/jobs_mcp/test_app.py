@@ -111,7 +111,8 @@ def test_a_start_on_a_migrated_database_leaves_out_what_the_first_answer_does_no
             "node = build_app(settings)\n"
             "build_http_app(build_server(node), settings)\n"
             "late = {'anthropic', 'apprise', 'onnxruntime', 'tokenizers', 'torch', 'jinja2', 'psycopg', 'dateparser',\n"
-            "        'alembic', 'bs4', 'jobs_mcp.commands.jobs', 'jobs_mcp.commands.common'}\n"
+            "        'alembic', 'bs4', 'numpy', 'threadpoolctl', 'jobs_mcp.commands.jobs',\n"
+            "        'jobs_mcp.commands.common'}\n"
             "loaded = sorted(name for name in late if name in sys.modules)\n"
             "assert not loaded, loaded\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
