@@ -6,12 +6,20 @@ time from the process's start to that answer is the figure. `/readyz` is then po
 search is `ready`, and the server's RSS (VmRSS) and peak (VmHWM) are read from /proc.
 
 The first start runs with an empty cache directory, so the search model is exported to ONNX
-(in a child process, docs/search.md); later starts find it cached.
+(in a child process, docs/search.md); later starts find it cached. Later starts are of two kinds:
+on a new database (the schema is made by the migrations) and restarts on the database of an
+earlier start (already at the newest revision: what most starts are).
 
-    .venv/bin/python bench/startup.py [--later-starts 5] [--jobs-mcp PATH]
+The server may write its bytecode cache (PYTHONDONTWRITEBYTECODE is taken out of its
+environment), as an installed package has one: without it every start compiles the project's
+modules again, which no installation does.
+
+    .venv/bin/python bench/startup.py [--later-starts 5] [--jobs-mcp PATH] [--compare PATH]
 
 --jobs-mcp times another installation's command (e.g. an older checkout's, for a before/after);
 one without /readyz is measured 10 s after its first answer instead of at "model ready".
+--compare PATH times a second command the same way, its starts alternating with the first's, so
+both see the same load on a shared machine.
 """
 
 from __future__ import annotations
@@ -85,10 +93,12 @@ def wait_for_model(port: int, started: float) -> float:
         time.sleep(0.05)
 
 
-def one_start(work: Path, cache: Path, command: str) -> Start:
+def one_start(work: Path, cache: Path, command: str, db: Path | None = None) -> Start:
+    """One start on `db` (default: a new database)."""
     port = free_port()
-    db = work / f"jobs-{port}.db"
+    db = db or work / f"jobs-{port}.db"
     env = server_env(f"sqlite:///{db}", port, XDG_CACHE_HOME=str(cache))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     log = open(work / "server.log", "ab")  # noqa: SIM115
     started = time.monotonic()
     process = subprocess.Popen([command, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -106,27 +116,44 @@ def one_start(work: Path, cache: Path, command: str) -> Start:
         log.close()
 
 
+def summary(label: str, starts: list[Start]) -> str:
+    answers = sorted(s.first_answer_s for s in starts)
+    return (f"{label} ({len(starts)}): first tool answer median {statistics.median(answers):.2f} s "
+            f"(min {answers[0]:.2f}, max {answers[-1]:.2f}; server CPU median "
+            f"{statistics.median(s.first_answer_cpu_s for s in starts):.2f} s, min "
+            f"{min(s.first_answer_cpu_s for s in starts):.2f} s), model ready median "
+            f"{statistics.median(s.model_ready_s for s in starts):.1f} s, server RSS median "
+            f"{statistics.median(s.rss_mb for s in starts):.0f} MB (peak {max(s.peak_mb for s in starts):.0f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--later-starts", type=int, default=5)
     parser.add_argument("--jobs-mcp", default=JOBS_MCP, help="the jobs-mcp command to time")
+    parser.add_argument("--compare", default=None, help="a second jobs-mcp command, timed alternately")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    commands = [args.jobs_mcp, *([args.compare] if args.compare else [])]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:
-        work, cache = Path(tmp), Path(tmp) / "cache"
-        print(f"command: {args.jobs_mcp}")
-        cold = one_start(work, cache, args.jobs_mcp)
-        print(f"first start (model exported): first tool answer {cold.first_answer_s:.2f} s "
-              f"({cold.first_answer_cpu_s:.2f} s of server CPU), model ready "
-              f"{cold.model_ready_s:.1f} s, server RSS {cold.rss_mb:.0f} MB (peak {cold.peak_mb:.0f} MB)")
-        later = [one_start(work, cache, args.jobs_mcp) for _ in range(args.later_starts)]
-        answers = sorted(s.first_answer_s for s in later)
-        print(f"later starts ({len(later)}): first tool answer median {statistics.median(answers):.2f} s "
-              f"(min {answers[0]:.2f}, max {answers[-1]:.2f}; server CPU median "
-              f"{statistics.median(s.first_answer_cpu_s for s in later):.2f} s), model ready median "
-              f"{statistics.median(s.model_ready_s for s in later):.1f} s, server RSS median "
-              f"{statistics.median(s.rss_mb for s in later):.0f} MB (peak {max(s.peak_mb for s in later):.0f} MB)")
+        work = Path(tmp)
+        caches = {command: work / f"cache-{i}" for i, command in enumerate(commands)}
+        databases = {command: work / f"kept-{i}.db" for i, command in enumerate(commands)}
+        fresh: dict[str, list[Start]] = {command: [] for command in commands}
+        restarts: dict[str, list[Start]] = {command: [] for command in commands}
+        for command in commands:
+            cold = one_start(work, caches[command], command, databases[command])
+            print(f"{command}\n  first start (model exported): first tool answer {cold.first_answer_s:.2f} s "
+                  f"({cold.first_answer_cpu_s:.2f} s of server CPU), model ready "
+                  f"{cold.model_ready_s:.1f} s, server RSS {cold.rss_mb:.0f} MB (peak {cold.peak_mb:.0f} MB)")
+        for _ in range(args.later_starts):
+            for command in commands:
+                fresh[command].append(one_start(work, caches[command], command))
+                restarts[command].append(one_start(work, caches[command], command, databases[command]))
+        for command in commands:
+            print(command)
+            print("  " + summary("later starts, new database", fresh[command]))
+            print("  " + summary("restarts, same database", restarts[command]))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
