@@ -65,18 +65,25 @@ async def echo(text: str) -> str:
 
 
 def serve_ours(port: int, database_url: str) -> None:
-    """Our app (engine, search, delivery, as `jobs-mcp serve` builds it) plus the echo tool, under uvicorn."""
+    """Our app (engine, search, delivery, as `jobs-mcp serve` builds it) plus the echo tool, under uvicorn
+    with the settings `jobs-mcp serve` gives it (jobs_mcp/runtime.py: the slow-client deadline, keep-alive)."""
     import uvicorn
 
+    from jobs_mcp.logs import configure_logging
+    from jobs_mcp.runtime import uvicorn_config
+
+    # As `jobs-mcp serve` does first (else the SDK's rich handler logs the engine's INFO lines).
+    configure_logging(os.environ.get("JOBS_MCP_LOG_LEVEL", "WARNING"))
     # Quotas on (their check is part of every create) but high: the benchmark creates hundreds of jobs a minute.
     settings = Settings(database_url=database_url, port=port, max_creates_per_minute=10**6, max_active_jobs=10**6)
     server = build_server(build_app(settings))
     server.tool()(echo)
-    uvicorn.run(build_http_app(server, settings), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.Server(uvicorn_config(build_http_app(server, settings), settings)).run()
 
 
 def serve_bare(port: int) -> None:
-    """The SDK alone: one echo tool, the same transport and uvicorn settings."""
+    """The SDK alone: one echo tool, the SDK's defaults (streamable HTTP with SSE answers, not stateless, its
+    rebinding protection for 127.0.0.1), under uvicorn's defaults. It logs nothing per request."""
     import uvicorn
     from mcp.server.mcpserver import MCPServer
 
