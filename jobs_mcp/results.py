@@ -134,6 +134,9 @@ class JobView(PublicModel):
     # job_retrieval_by_id's brief adds what the job is.
     ABOUT: ClassVar[frozenset[str]] = frozenset({"job_type", "instructions", "end_condition", "chat_id", "last_run_at",
                                        "run_count"})
+    # What the output schema types one by one: every field a brief answer carries. The others are named
+    # in the schema's description only (jobs_mcp/schemas.py `folded`, docs/performance.md).
+    TYPED: ClassVar[frozenset[str]] = BRIEF | ABOUT | {"schedule_summary", "paused_reason", "last_error"}
 
     @classmethod
     def of(cls, job: Job, detail: Detail = "brief", spec: ScheduleSpec | None = None,
@@ -245,6 +248,7 @@ class RunView(PublicModel):
     steps: list[StepView] = Field(default_factory=list, description="Each model turn and tool call, in order")
 
     BRIEF: ClassVar[frozenset[str]] = frozenset({"outcome", "attempt", "verdict", "summary", "error"})
+    TYPED: ClassVar[frozenset[str]] = BRIEF | {"finished_at"}  # as JobView.TYPED
 
     @classmethod
     def of(cls, run: JobRun, timezone: str, detail: Detail = "brief",
@@ -319,6 +323,10 @@ class RunListResult(PublicModel):
     total_cost_usd: float = Field(0.0, description="What all the job's runs cost together, USD")
     events: list[EventView] = Field(default_factory=list, description="full: the job's status changes, oldest "
                                                                       "first, with actor and reason")
+
+
+# The views whose output schema types only the fields of a brief answer (see JobView.TYPED).
+TYPED_FIELDS: dict[str, frozenset[str]] = {"JobView": JobView.TYPED, "RunView": RunView.TYPED}
 
 
 def fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[str]:

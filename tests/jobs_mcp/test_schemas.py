@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from jobs_mcp.schemas import portable
+from jobs_mcp.results import JobView, RunView
+from jobs_mcp.schemas import folded, portable
 from jobs_mcp.server import JobsServer
 from tests.support.schema_lint import inspector_count, lint_tools
 
@@ -40,6 +41,31 @@ async def test_the_model_visible_part_of_tools_list_keeps_its_budget(server: Job
     assert "every Monday at 9am" in by_name["job_create"]["description"]
     assert "job_create" in by_name["job_update"]["description"]
     assert all(not line.startswith("    ") for t in tools for line in t["description"].splitlines())
+
+
+async def test_output_schemas_type_the_brief_fields_and_name_the_others(server: JobsServer) -> None:
+    # Each typed property costs every SDK client a meta-schema check per session (docs/performance.md).
+    schema = {t["name"]: t for t in await listed(server)}["job_retrieval_by_id"]["outputSchema"]
+    job, run = schema["$defs"]["JobView"], schema["$defs"]["RunView"]
+    assert set(job["properties"]) == JobView.TYPED and set(run["properties"]) == RunView.TYPED
+    assert set(job["required"]) <= JobView.TYPED
+    assert "cron, interval_seconds" in job["description"] and "steps." in run["description"]
+    assert "max_attempts (default 3)" in job["description"]  # the defaults an answer leaves out stay named
+    assert set(schema["$defs"]) == {"JobView", "RunView"}  # StepView and DeliveryView were only under the full fields
+
+
+def test_folding_keeps_definitions_still_referenced_and_leaves_others_alone() -> None:
+    a = {"x": {"type": "string"}, "b": {"$ref": "#/$defs/B"}, "y": {"$ref": "#/$defs/Y"},
+         "n": {"type": "integer", "default": 0}}
+    schema = {"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}, "c": {"$ref": "#/$defs/C"}},
+              "$defs": {"A": {"type": "object", "properties": a},
+                        "B": {"type": "object", "properties": {"z": {"type": "integer"}}},
+                        "Y": {"type": "object"}, "C": {"type": "object", "properties": {"w": {"type": "string"}}}}}
+    out = folded(schema, {"A": {"x", "b"}})
+    assert out["$defs"]["A"]["properties"] == {"x": {"type": "string"}, "b": {"$ref": "#/$defs/B"}}
+    assert out["$defs"]["A"]["description"] == "With detail full also: y, n (default 0)."
+    assert set(out["$defs"]) == {"A", "B", "C"} and out["$defs"]["C"] == schema["$defs"]["C"]
+    assert folded({"type": "object"}) == {"type": "object"}
 
 
 @pytest.mark.parametrize(("schema", "rule"), [
