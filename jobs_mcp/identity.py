@@ -16,6 +16,7 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ def owner_of(request: Any | None) -> str:
     return str(owner)
 
 
+@lru_cache(maxsize=1024)  # asked on every HTTP request; clients come from few addresses
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False

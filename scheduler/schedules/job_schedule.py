@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime, time
+from functools import lru_cache
 from typing import Any
 
 from scheduler.schedules.schedule_math import describe, next_fire
@@ -33,7 +34,12 @@ SCHEDULE_COLUMNS = frozenset(f.name for f in fields(ScheduleSpec))
 
 
 def summary_of(job: Job) -> str:
-    return describe(spec_of(job))
+    return _described(spec_of(job))
+
+
+# Every answer that shows a job carries its summary, and people share a few schedules: the words of
+# a spec (frozen, and `describe` reads nothing else) are worked out once.
+_described = lru_cache(maxsize=4096)(describe)
 
 
 def next_fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[datetime]:
