@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import defer
-from sqlmodel import col
+from sqlalchemy import ColumnElement, Connection, bindparam, insert, select, update
 
 from store.claims import MISSED_SUMMARY, ClaimStore, aside_finish, checked_plan, reminder_rows, wait_finish
 from store.engine import is_sqlite
 from store.enums import JobStatus, RunOutcome
+from store.errors import StaleVersion
 from store.ids import new_run_id
 from store.lifecycle import check_transition
 from store.models import Job
@@ -48,10 +47,8 @@ from store.run_types import (
     Finish,
     JobFinish,
     ReminderPlan,
-    event_values,
     insert_rows,
     run_values,
-    write_job_finishes,
 )
 from store.runs import SKIPPED_SUMMARY
 
@@ -99,16 +96,16 @@ class ReminderStore:
 
     def _fire(self, now: datetime, worker: str, limit: int, plan: Callable[[Job, datetime], ReminderPlan],
               where: list[ColumnElement[bool]]) -> ReminderBatch:
-        # Without the search vector: a reminder's run never reads it, and it is most of a row's bytes.
-        stmt = select(Job).options(defer(Job.embedding)).where(*where).order_by(col(Job.next_run_at)).limit(limit)
+        stmt = select(*_READ).where(*where).order_by(JOBS.c.next_run_at).limit(limit)
         if not self._sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
         with self.repo.write() as session:
             conn = session.connection()
-            jobs = list(session.scalars(stmt).all())
-            session.expunge_all()  # `plan` may turn a row into its running copy in place: never flushed
+            result = conn.execute(stmt)
+            keys = tuple(result.keys())
+            jobs = [due_row(dict(zip(keys, row, strict=True))) for row in result]
             runs: list[dict[str, Any]] = []
-            claimed: list[dict[str, Any]] = []
+            claimed: list[str] = []  # ids of the jobs whose fire runs: each gets the claim's event
             ran: list[tuple[Job, Finish]] = []
             waits: list[tuple[Job, JobFinish]] = []
             fired: list[tuple[Job, str, datetime]] = []
@@ -129,24 +126,107 @@ class ReminderStore:
                 runs.append(_run_row(finish, planned, now, worker))
                 runs.extend(run_values(job, run_id=new_run_id(), scheduled_for=fire, outcome=RunOutcome.SKIPPED,
                                        now=now, summary=SKIPPED_SUMMARY) for fire in finish.skipped)
-                claimed.append(event_values(job, S.IN_PROGRESS, now, worker, _DUE, from_status=S.ACTIVE.value))
+                claimed.append(job.id)
                 ran.append((finish.row, finish))
                 fired.append((job, finish.run_id, planned.fire.run_fire))
-            self.write_batch(conn, now, runs, claimed, ran, waits)
+            self.write_batch(conn, now, worker, runs, claimed, ran, waits)
             told = self.claims.ended(conn, waits, now)
         if (ran or told) and self.outbox is not None:
             self.outbox.after_commit()
         return ReminderBatch(len(ran), len(jobs), missed, tuple(fired))
 
-    def write_batch(self, conn: Any, now: datetime, runs: list[dict[str, Any]], claimed: list[dict[str, Any]],
-                    ran: list[tuple[Job, Finish]], waits: list[tuple[Job, JobFinish]]) -> None:
-        """The batch's statements, one per table (a seam: the crash test holds a batch here, uncommitted)."""
+    def write_batch(self, conn: Connection, now: datetime, worker: str, runs: list[dict[str, Any]],
+                    claimed: list[str], ran: list[tuple[Job, Finish]], waits: list[tuple[Job, JobFinish]]) -> None:
+        """The batch's statements, a few per table (a seam: the crash test holds a batch here, uncommitted)."""
         insert_rows(conn, RUNS, runs)
-        insert_rows(conn, EVENTS, claimed)  # before the finishes' events: same instant, in order
-        write_job_finishes(conn, [(job, finish, now) for job, finish in waits]
-                           + [(row, finish.job, now) for row, finish in ran])
+        # The claim's events before the finishes': same instant, in order.
+        _insert_events(conn, {(S.ACTIVE.value, S.IN_PROGRESS.value, worker, _DUE): claimed}, now)
+        self._write_jobs(conn, [(job, finish) for job, finish in waits] + [(row, finish.job) for row, finish in ran],
+                         now)
         if self.outbox is not None:
             self.outbox.runs_finished(conn, ran)
+
+    def _write_jobs(self, conn: Connection, items: list[tuple[Job, JobFinish]], now: datetime) -> None:
+        """The job rows as their finishes say, set-based: one UPDATE per distinct finish (a burst of
+        one-offs all complete alike; thousands of "every weekday at 9" reminders share one next fire),
+        then the finishes' events, one INSERT … SELECT per distinct transition and reason. The run count
+        moves by the group's step; a plain reminder's run leaves its job's saved state as it was (a
+        finish that changes it has it written apart).
+
+        Each row was read in this transaction and is held (FOR UPDATE, or SQLite's single writer),
+        so its version cannot have moved; the guard is that every id still matches, unclaimed
+        (StaleVersion otherwise: the transaction rolls back whole)."""
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        events: dict[tuple[str, str, str, str | None], list[str]] = {}
+        states: list[dict[str, Any]] = []
+        for job, finish in items:
+            if finish.status.value != job.status:
+                events.setdefault((job.status, finish.status.value, finish.actor, finish.reason), []).append(job.id)
+            if finish.state is not job.state and finish.state != job.state:
+                states.append({"b_id": job.id, "b_state": finish.state})  # not a plain reminder's: written apart
+            # A row set aside keeps its run count as read (damaged, perhaps: never computed with).
+            step = 0 if finish.run_count is job.run_count else finish.run_count - job.run_count
+            key = (finish.status.value, finish.next_run_at, step, finish.attempt, finish.last_run_at, finish.last_error)
+            groups.setdefault(key, []).append(job.id)
+        for (from_status, to_status, _actor, _reason), ids in events.items():
+            check_transition(ids[0], S(from_status), S(to_status), "finish")
+        for (status, next_run_at, step, attempt, last_run_at, last_error), ids in groups.items():
+            values = {"status": status, "next_run_at": next_run_at, "attempt": attempt, "last_run_at": last_run_at,
+                      "last_error": last_error, "claimed_by": None, "lease_until": None,
+                      "version": JOBS.c.version + 1, "updated_at": now}
+            if step:
+                values["run_count"] = JOBS.c.run_count + step
+            for chunk in _chunks(ids):
+                written = conn.execute(update(JOBS).where(JOBS.c.id.in_(chunk), JOBS.c.claimed_by.is_(None))
+                                       .values(values)).rowcount
+                if written != len(chunk):
+                    raise StaleVersion(chunk[0] if len(chunk) == 1 else "(batch)")
+        if states:
+            conn.execute(_WRITE_STATE, states)
+        _insert_events(conn, events, now)
+
+
+def _insert_events(conn: Connection, groups: dict[tuple[str, str, str, str | None], list[str]],
+                   now: datetime) -> None:
+    """job_events rows at `now`, one per id, as (from status, to status, actor, reason) -> ids: the job's
+    id and owner come from its row (INSERT … SELECT), so nothing per job is bound but its id."""
+    for (from_status, to_status, actor, reason), ids in groups.items():
+        for chunk in _chunks(ids):
+            conn.execute(_EVENTS_FROM_JOBS, {"ids": chunk, "at": now, "from_status": from_status,
+                                             "to_status": to_status, "actor": actor, "reason": reason})
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[start:start + _IDS_PER_STATEMENT] for start in range(0, len(ids), _IDS_PER_STATEMENT)]
+
+
+# What the lane reads of a due row: every column but the search vector (most of a row's bytes, never
+# used by a reminder's run) and its model's name.
+_READ = [column for column in JOBS.c if column.name not in ("embedding", "embedding_model")]
+_IDS_PER_STATEMENT = 2_000  # well under every database's limit of bound values per statement
+_EVENT_COLUMNS = ("job_id", "owner", "at", "from_status", "to_status", "actor", "reason")
+_EVENTS_FROM_JOBS = insert(EVENTS).from_select(
+    list(_EVENT_COLUMNS),
+    select(JOBS.c.id, JOBS.c.owner, bindparam("at", type_=EVENTS.c.at.type),
+           *(bindparam(name, type_=EVENTS.c[name].type) for name in _EVENT_COLUMNS[3:]))
+    .where(JOBS.c.id.in_(bindparam("ids", expanding=True))))
+_WRITE_STATE = update(JOBS).where(JOBS.c.id == bindparam("b_id")).values(
+    state=bindparam("b_state", type_=JOBS.c.state.type))
+
+
+class DueRow:
+    """A due job row as plain attributes, read with Core: it has every attribute a `Job` read by the lane
+    has, and every reader of a job row (the plan, the row check, the outbox) reads attributes. Loading
+    the rows as ORM instances and reading their instrumented attributes cost a quarter of the lane."""
+
+    def __repr__(self) -> str:
+        return f"DueRow({self.__dict__.get('id')!r})"
+
+
+def due_row(values: dict[str, Any]) -> Job:
+    row = DueRow()
+    row.__dict__ = values
+    return row  # type: ignore[return-value]  # duck-typed as the Job it was read from
 
 
 def _run_row(finish: Finish, planned: ReminderPlan, now: datetime, worker: str) -> dict[str, Any]:
