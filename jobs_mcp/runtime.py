@@ -37,8 +37,9 @@ def run_server(settings: Settings, transport: str) -> None:
 
 def _collect_garbage_again() -> None:
     """`jobs-mcp serve` starts with the garbage collector off (jobs_mcp/cli.py); what the start built lives
-    as long as the process, so it is frozen out of future collections (which then stay short) and the
-    collector is turned back on."""
+    as long as the process, so it is frozen out of future collections (which then stay short: a full
+    collection in a burst of reminders scanned the whole heap, a third of a second each on the busy
+    machine) and the collector is turned back on."""
     gc.freeze()
     gc.enable()
 

@@ -160,9 +160,10 @@ class Runner:
                                   lateness_s=max(0.0, (now - fire).total_seconds()), cost_usd=0.0, recorded=True))
 
     def announce(self, done: RunDone) -> None:
-        log.info("run %s: %s in %.2f s", done.run_id, done.outcome, done.duration_s,
-                 extra={"job_id": done.job.id, "run_id": done.run_id, "outcome": done.outcome,
-                        "duration_s": round(done.duration_s, 3), "cost_usd": round(done.cost_usd, 6)})
+        if log.isEnabledFor(logging.INFO):  # the line's fields cost something, and a burst has thousands
+            log.info("run %s: %s in %.2f s", done.run_id, done.outcome, done.duration_s,
+                     extra={"job_id": done.job.id, "run_id": done.run_id, "outcome": done.outcome,
+                            "duration_s": round(done.duration_s, 3), "cost_usd": round(done.cost_usd, 6)})
         for watch in self.watchers:
             try:
                 watch(done)
