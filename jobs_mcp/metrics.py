@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -34,6 +34,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.runs = Counter("jobs_mcp_runs", "Runs finished on this node", ["outcome", "job_type"], registry=r)
+        self._run_children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.run_seconds = Histogram("jobs_mcp_run_duration_seconds", "Run duration, claim to finish",
                                      ["job_type"], buckets=LATENCY_BUCKETS, registry=r)
         self.lateness = Histogram("jobs_mcp_fire_lateness_seconds", "Scheduled fire to the run's start",
@@ -49,8 +50,14 @@ class Metrics:
     # -- observers (the hooks call these; they never raise into their caller's work) --------------
 
     def run_finished(self, done: RunDone) -> None:
-        self.runs.labels(done.outcome, done.job.job_type).inc()
-        self.run_seconds.labels(done.job.job_type).observe(done.duration_s)
+        # The labelled children are kept: `labels()` checks and locks on every call, and a burst of
+        # reminders reports thousands of runs a second.
+        key = (done.outcome, done.job.job_type)
+        children = self._run_children.get(key)
+        if children is None:
+            children = self._run_children[key] = (self.runs.labels(*key), self.run_seconds.labels(key[1]))
+        children[0].inc()
+        children[1].observe(done.duration_s)
         self.lateness.observe(done.lateness_s)
 
     def llm_call(self, model: str, usage: Usage) -> None:

@@ -33,7 +33,7 @@ from store.run_types import Claim, ReminderPlan
 
 # Reminders per transaction: large enough that per-batch costs vanish, small enough that an agent
 # job due meanwhile, a tool's write or another node waits for one batch only (~50 ms at 10,000/s).
-BATCH = 500
+BATCH = 1000
 _RUNNING = ("status", "next_run_at", "claimed_by", "attempt")  # what running a fire changes on the row
 
 

@@ -13,6 +13,7 @@ Search is left out: its model load would only compete for the CPU.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import os
@@ -67,6 +68,8 @@ def main() -> None:
     if hold and node.engine is not None and node.engine.poller.lane is not None:
         hold_batch(node.engine.poller.lane.store, hold)
     app = build_http_app(build_server(node), settings)
+    gc.collect()  # as `jobs-mcp serve` does (jobs_mcp/runtime.py): the start-up heap out of the collector's reach
+    gc.freeze()
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                                   lifespan="on")).run()
 
