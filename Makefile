@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/tool_latency.py
 	$(BIN)/python bench/agent_tools.py
 	$(BIN)/python bench/lateness.py
+	$(BIN)/python bench/lane.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/burst.py --jobs 1000 2000 10000
 	$(BIN)/python bench/retrieval_quality.py

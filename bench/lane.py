@@ -1,0 +1,126 @@
+"""The reminder lane in process: reminders per CPU-second and the longest write transaction.
+
+N `notify` reminders due at the same instant are fired by the lane's own store call
+(`ReminderStore.fire_due` with the lane's plan, batch by batch, as the poller would) on a
+SQLite file or a fresh PostgreSQL database, with no server around it. Prints the wall
+and CPU time of the whole burst, reminders per CPU-second, and the longest batch (one
+batch is one write transaction: on SQLite, what a tool's write may wait behind).
+
+`--recurring` makes them "every weekday at 9" reminders (`cron 0 9 * * 1-5`, all in one
+timezone), so each fire also computes a next fire; `--profile FILE` writes cProfile
+stats of the burst (read them with `python -m pstats FILE`).
+
+    .venv/bin/python bench/lane.py [--jobs 10000] [--kind sqlite|postgres] [--recurring] [--batch 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import time
+from datetime import UTC, datetime, timedelta
+
+from engine_common import database, open_store, percentile
+from sqlalchemy import text
+
+from jobs_mcp.app import build_app
+from jobs_mcp.config import Settings
+from jobs_mcp.engine_wiring import EngineMode
+from scheduler.clock import FakeClock
+from store.enums import JobStatus
+from store.ids import new_job_id
+from store.models import Job, JobEvent
+from store.repository import JobRepository
+
+FIRE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday at nine
+
+
+def insert(repo: JobRepository, count: int, recurring: bool) -> None:
+    now = FIRE - timedelta(days=1)
+    for start in range(0, count, 2000):
+        jobs = [Job(id=new_job_id(), owner=f"owner{n % 100}", title=f"reminder {n}", instructions=f"reminder {n}",
+                    job_type="SCHEDULED" if recurring else "ONE_OFF", action="notify", timezone="UTC",
+                    cron="0 9 * * 1-5" if recurring else None, run_at=None if recurring else FIRE,
+                    status=JobStatus.ACTIVE.value, next_run_at=FIRE, created_at=now, updated_at=now)
+                for n in range(start, min(count, start + 2000))]
+        with repo.write() as session:
+            session.add_all(jobs)
+            session.add_all([JobEvent(job_id=j.id, owner=j.owner, at=now, to_status=j.status, actor="bench")
+                             for j in jobs])
+
+
+class GcClock:
+    """Time spent in the garbage collector while `on` (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.on, self.seconds, self.runs, self._start = False, 0.0, 0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if not self.on:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._start
+            self.runs += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--kind", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--recurring", action="store_true")
+    parser.add_argument("--batch", type=int, default=None)
+    parser.add_argument("--profile", default=None, metavar="FILE")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="move the heap built so far out of the collector's reach first (gc.freeze)")
+    args = parser.parse_args()
+    with database(args.kind) as url:
+        engine, repo = open_store(url)
+        insert(repo, args.jobs, args.recurring)
+        clock = FakeClock(FIRE + timedelta(milliseconds=100))
+        app = build_app(Settings(database_url=url, node_id="bench"), clock, engine=EngineMode.MANUAL, search=False,
+                        repo=repo)
+        assert app.engine is not None and app.engine.poller.lane is not None
+        lane = app.engine.poller.lane
+        batch = args.batch or lane.batch
+        profiler = cProfile.Profile() if args.profile else None
+        batches: list[float] = []
+        ran = 0
+        collector = GcClock()
+        if args.gc_freeze:
+            gc.collect()
+            gc.freeze()
+        collector.on = True
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        while True:
+            t0 = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            fired = lane.store.fire_due(clock.now(), lane.worker, batch, lane.plan)
+            if profiler:
+                profiler.disable()
+            batches.append((time.perf_counter() - t0) * 1000)
+            ran += fired.ran
+            if fired.examined < batch:
+                break
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        collector.on = False
+        if profiler:
+            profiler.dump_stats(args.profile)
+        with engine.connect() as conn:
+            runs = conn.execute(text("SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'")).scalar()
+            inbox = conn.execute(text("SELECT count(*) FROM deliveries WHERE kind = 'inbox'")).scalar()
+        kind = "every weekday at 9" if args.recurring else "one-off"
+        print(f"lane {args.kind}: {ran} {kind} reminders in {len(batches)} batches of {batch}: wall {wall:.2f} s "
+              f"({ran / wall:,.0f}/s), CPU {cpu:.2f} s ({ran / cpu:,.0f} per CPU-second); batch p50 "
+              f"{percentile(batches, 0.5):.0f} ms, longest {max(batches):.0f} ms; garbage collector {collector.runs} "
+              f"runs, {collector.seconds:.2f} s; {runs} runs, {inbox} inbox rows")
+        app.close()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
