@@ -43,7 +43,7 @@ HOPS: list[tuple[str, tuple[str, ...]]] = [
 ]
 WAITING = ("Condition.wait", "_worker (concurrent/futures/thread.py", "EpollSelector.select", "Event.wait",
            "SimpleQueue.get", "Queue.get", "_wait_for_tstate_lock", "sleep", "Connection.wait (psycopg/",
-           "PgWakeups._send_loop")  # the last two block in C (psycopg's wait for NOTIFY, a SimpleQueue get)
+           "PgChannel._send_loop")  # the last two block in C (psycopg's wait for NOTIFY, a SimpleQueue get)
 # Shared plumbing (sessions, batched statements, column types) is charged to the hop that called it.
 PLUMBING = ("JobRepository.write", "JobRepository.read", "store/bulk.py", "store/run_types.py", "store/types.py",
             "store/engine.py")
