@@ -14,11 +14,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first, pinned: it resolves to the local CPU build, where a plain `torch`
-# (pulled in by sentence-transformers) would fetch a multi-GB CUDA build.
+# (pulled in by sentence-transformers) would fetch a multi-GB CUDA build. An editable install
+# compiles nothing: compileall does, as a wheel's install would, so that the first `jobs-mcp serve`
+# does not spend half a second compiling the project (bench/startup.py).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q jobs_mcp scheduler store
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
