@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from store import limits as L
@@ -82,8 +82,10 @@ class Job(SQLModel, table=True):
     webhook_url: str | None = Field(default=None, max_length=L.WEBHOOK_URL_MAX)
     webhook_secret: str | None = Field(default=None, max_length=L.WEBHOOK_SECRET_MAX)
     # Apprise URLs, stored as given (they hold secrets: shown masked, never returned whole).
-    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    urgent: bool = False  # channel pushes are not held during the owner's quiet hours
+    # The server defaults are revision 0003's (a new database is made from these models: store/schema.py).
+    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    urgent: bool = Field(default=False,  # channel pushes are not held during the owner's quiet hours
+                         sa_column_kwargs={"server_default": false()})
     idempotency_key: str | None = Field(default=None, max_length=L.IDEMPOTENCY_KEY_MAX)
 
     claimed_by: str | None = Field(default=None, max_length=200)
