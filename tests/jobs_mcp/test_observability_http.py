@@ -123,6 +123,7 @@ async def test_metrics_count_runs_lateness_llm_tool_calls_and_deliveries(
         answer = httpx.get(base + "/metrics")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     text = answer.text
+    assert "_created" not in text  # no creation-time series beside the counters (Prometheus ignores them)
     assert sample(before, "jobs_mcp_due_not_started") == 1
     assert sample(text, "jobs_mcp_due_not_started") == 0
     assert sample(text, "jobs_mcp_runs_total", outcome="succeeded", job_type="RECURRING") == 1
