@@ -168,7 +168,7 @@ class ClaimStore:
                 .execution_options(synchronize_session=False)
             ).all()
             jobs = sorted(claimed, key=lambda j: (j.next_run_at, j.id))
-            batch, _ended = self._apply_plans(conn, jobs, now, worker, plan)
+            batch = self._apply_plans(conn, jobs, now, worker, plan)
             if self.outbox is not None:
                 self.outbox.jobs_claimed(jobs)
         if jobs and self.outbox is not None:
@@ -179,7 +179,7 @@ class ClaimStore:
 
     def _apply_plans(
         self, conn: Connection, jobs: list[Job], now: datetime, worker: str, plan: Callable[[Job, datetime], FirePlan]
-    ) -> tuple[ClaimBatch, bool]:
+    ) -> ClaimBatch:
         claims: list[Claim] = []
         runs: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
@@ -218,10 +218,10 @@ class ClaimStore:
             conn.execute(update(JOBS).where(JOBS.c.id == bindparam("b_id"))
                          .values(next_run_at=bindparam("b_next", type_=JOBS.c.next_run_at.type), attempt=0), moved)
         write_job_finishes(conn, [(job, finish, now) for job, finish in waits])
-        ended = self.ended(conn, waits, now)
+        self.ended(conn, waits, now)  # their notices; every claimed job is told of after the commit anyway
         insert_rows(conn, RUNS, runs)
         insert_rows(conn, EVENTS, events)
-        return ClaimBatch(claims, len(jobs), missed), ended
+        return ClaimBatch(claims, len(jobs), missed)
 
     def set_aside_due(self, job_id: str, why: str, now: datetime) -> None:
         """Set aside a due row whose claim (or reminder fire) failed on its own: the job fails."""
