@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import anyio
 from mcp.server.subscriptions import ResourcesListChanged, ResourceUpdated, ServerEvent
 
 from jobs_mcp.app import App
@@ -12,23 +9,7 @@ from jobs_mcp.owner_bus import OwnerSubscriptionBus, _request_owner
 from jobs_mcp.tools_inbox import INBOX_URI
 from tests.jobs_mcp.conftest import ClientFactory
 from tests.jobs_mcp.test_tools_http import data
-
-# How long a stream that should stay silent is watched after the same publish reached its neighbour.
-# The bus hands an event to all its listeners in one synchronous pass, so a leaked event would
-# already be on its way when the owner's own event arrives.
-SILENCE_S = 1.0
-
-
-async def _next_event(subscription: Any) -> Any:
-    with anyio.fail_after(10):
-        return await subscription.__anext__()
-
-
-async def _quiet(subscription: Any) -> bool:
-    with anyio.move_on_after(SILENCE_S):
-        await subscription.__anext__()
-        return False
-    return True
+from tests.support.subscriptions import next_event, quiet
 
 
 async def test_a_run_notifies_its_owner_and_never_another(as_owner: ClientFactory, state: App) -> None:
@@ -40,13 +21,13 @@ async def test_a_run_notifies_its_owner_and_never_another(as_owner: ClientFactor
                     bob.listen(resource_subscriptions=[INBOX_URI]) as bob_events):
             data(await alice.call_tool("job_create", {"title": "Alice's", **notify}))
             await engine.poller.tick_until_idle()
-            assert (await _next_event(alice_events)).uri == INBOX_URI
-            assert await _quiet(bob_events), "bob heard of alice's run"
+            assert (await next_event(alice_events)).uri == INBOX_URI
+            assert await quiet(bob_events), "bob heard of alice's run"
 
             data(await bob.call_tool("job_create", {"title": "Bob's", **notify}))
             await engine.poller.tick_until_idle()
-            assert (await _next_event(bob_events)).uri == INBOX_URI
-            assert await _quiet(alice_events), "alice heard of bob's run"
+            assert (await next_event(bob_events)).uri == INBOX_URI
+            assert await quiet(alice_events), "alice heard of bob's run"
         assert [m["title"] for m in data(await bob.call_tool("job_inbox", {}))["messages"]] == ["Bob's"]
 
 

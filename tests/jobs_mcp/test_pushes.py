@@ -22,20 +22,11 @@ from tests.jobs_mcp.test_tools_http import data
 from tests.scheduler.engine.conftest import ScriptedAction
 from tests.support.databases import fresh_postgres_database
 from tests.support.http import serve_in_thread
-
-SILENCE_S = 1.0
+from tests.support.subscriptions import next_event, quiet
 
 
 async def next_uri(subscription: Any) -> str:
-    with anyio.fail_after(10):
-        return str((await subscription.__anext__()).uri)
-
-
-async def silent(subscription: Any) -> bool:
-    with anyio.move_on_after(SILENCE_S):
-        await subscription.__anext__()
-        return False
-    return True
+    return str((await next_event(subscription)).uri)
 
 
 async def test_job_resource_subscribers_hear_of_each_change(server: JobsServer, state: App) -> None:
@@ -80,7 +71,7 @@ async def test_job_resource_subscribers_hear_a_run_start_and_read_it_in_progress
                         await agent.started.wait()
                     release.set()
                 assert await next_uri(subscription) == uri  # and ended
-                assert await silent(subscription)
+                assert await quiet(subscription)
     finally:
         app.close()
 
@@ -105,7 +96,7 @@ async def test_a_session_on_another_node_hears_of_what_this_node_ran(clock: Fake
                         await tick(node_a)  # node A runs it: a message and the run's end
                         got = {await next_uri(heard), await next_uri(heard)}
                         assert got == {"jobs://inbox", uri}
-                        assert await silent(bob_heard)
+                        assert await quiet(bob_heard)
                     inbox = data(await alice.call_tool("job_inbox", {}))
         finally:
             node_a.close()
