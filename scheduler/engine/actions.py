@@ -52,10 +52,10 @@ class RunProgress:
     trace: list[dict[str, Any]] = field(default_factory=list)
 
     def onto(self, result: ActionResult) -> ActionResult:
-        """`result` (the engine's own, for a run it cut off) with what was done before."""
-        if self.usage.cost_usd or self.usage.tokens_in or self.usage.tokens_out:
-            for name, value in self.usage.fields().items():
-                setattr(result, name, value)
+        """`result` (the engine's own, for a run it cut off: it has no usage or trace of its own) with what
+        was done before."""
+        for name, value in self.usage.fields().items():
+            setattr(result, name, value)
         result.trace = list(self.trace)
         return result
 
