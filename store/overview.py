@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from store.enums import JobStatus
 from store.models import Delivery, Job, JobRun
@@ -51,12 +52,10 @@ def ping(repo: JobRepository) -> None:
         session.connection().execute(select(1)).scalar_one()
 
 
-def find_jobs(repo: JobRepository, owner: str | None, *, statuses: Sequence[str] = (),
-              job_types: Sequence[str] = (), text: str = "", limit: int = 200) -> list[Job]:
-    """Jobs newest first; `text` matches the title, instructions or id (case-insensitive)."""
-    stmt = select(Job)
+def _job_filter(stmt: Select[Any], owner: str | None, statuses: Sequence[str], job_types: Sequence[str],
+                text: str) -> Select[Any]:
     if owner is not None:
-        stmt = stmt.where(Job.owner == owner)
+        stmt = stmt.where(JOBS.c.owner == owner)
     if statuses:
         stmt = stmt.where(JOBS.c.status.in_(list(statuses)))
     if job_types:
@@ -66,9 +65,32 @@ def find_jobs(repo: JobRepository, owner: str | None, *, statuses: Sequence[str]
         stmt = stmt.where(or_(func.lower(JOBS.c.title).like(pattern, escape="\\"),
                               func.lower(JOBS.c.instructions).like(pattern, escape="\\"),
                               JOBS.c.id == text.strip()))
+    return stmt
+
+
+def find_jobs(repo: JobRepository, owner: str | None, *, statuses: Sequence[str] = (),
+              job_types: Sequence[str] = (), text: str = "", before: str = "", limit: int = 200) -> list[Job]:
+    """Jobs newest first; `text` matches the title, instructions or id (case-insensitive).
+
+    `before` is a job id: only jobs older than it, in the same order (a page that stays put while
+    new jobs arrive, where an offset would shift). An id that is not there gives no jobs.
+    """
+    stmt = _job_filter(select(Job), owner, statuses, job_types, text)
+    if before:
+        mark_of = select(JOBS.c.created_at).where(JOBS.c.id == before)
+        mark = (mark_of if owner is None else mark_of.where(JOBS.c.owner == owner)).scalar_subquery()
+        stmt = stmt.where(or_(JOBS.c.created_at < mark, (JOBS.c.created_at == mark) & (JOBS.c.id < before)))
     stmt = stmt.order_by(JOBS.c.created_at.desc(), JOBS.c.id.desc()).limit(limit)
     with repo.read() as session:
         return list(session.scalars(stmt).all())
+
+
+def count_jobs(repo: JobRepository, owner: str | None, *, statuses: Sequence[str] = (),
+               job_types: Sequence[str] = (), text: str = "") -> int:
+    """How many jobs `find_jobs` would page through with the same filters."""
+    stmt = _job_filter(select(func.count()).select_from(JOBS), owner, statuses, job_types, text)
+    with repo.read() as session:
+        return int(session.connection().execute(stmt).scalar_one())
 
 
 def find_job(repo: JobRepository, owner: str | None, job_id: str) -> Job | None:

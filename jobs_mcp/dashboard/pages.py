@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from jobs_mcp.app import App
-from jobs_mcp.dashboard.views import STATUSES, TYPES, Filters, chart, job_page, job_rows
+from jobs_mcp.dashboard.views import STATUSES, TYPES, Filters, chart, job_list, job_page
 from jobs_mcp.operator_access import TOKEN_COOKIE, OperatorAccess, Refusal, Viewer
 from jobs_mcp.operator_http import refusal_response
 
@@ -86,9 +86,9 @@ class Dashboard:
             return viewer
         filters = Filters.of(dict(request.query_params), viewer.owner is None)
         now = self.app.clock.now()
-        rows = await anyio.to_thread.run_sync(job_rows, self.app.repo, viewer.owner, filters)
+        listed = await anyio.to_thread.run_sync(job_list, self.app.repo, viewer.owner, filters)
         costs = await anyio.to_thread.run_sync(chart, self.app.repo, viewer.owner or filters.owner or None, now)
-        return render("jobs.html", viewer=viewer, rows=rows, filters=filters, statuses=STATUSES, types=TYPES,
+        return render("jobs.html", viewer=viewer, listed=listed, filters=filters, statuses=STATUSES, types=TYPES,
                       chart=costs, logged_in=self.logged_in)
 
     async def job(self, request: Request) -> Response:
