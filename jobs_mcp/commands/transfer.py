@@ -39,6 +39,9 @@ def import_(path: str, as_json: bool, database_url: str | None) -> None:
     with open_store(database_url) as store:
         result = import_document(store.repo, document, store.now, OPERATOR)
     if as_json:
-        print_json({"owner": result.owner, "imported": result.imported, "existing": result.existing})
+        print_json({"owner": result.owner, "imported": result.imported, "existing": result.existing,
+                    "settings": result.settings})
     else:
-        click.echo(f"{len(result.imported)} jobs imported for {result.owner}, {len(result.existing)} already there")
+        settings = {"imported": "; settings imported", "kept": "; the settings already there kept", "none": ""}
+        click.echo(f"{len(result.imported)} jobs imported for {result.owner}, {len(result.existing)} already there"
+                   f"{settings[result.settings]}")

@@ -17,6 +17,7 @@ from jobs_mcp.cli import main
 from jobs_mcp.config import Settings
 from scheduler.clock import FakeClock, SystemClock
 from scheduler.jobs.job_input import JobInput
+from scheduler.jobs.owner_defaults import OwnerSettingsInput
 from store.models import Job
 from tests.support.serve_process import JOBS_MCP
 
@@ -145,6 +146,49 @@ def test_export_then_import_into_another_database_is_idempotent(seeded: tuple[st
         job["owner"] = "mallory"
     path.write_text(json.dumps(document))
     assert "stored for another owner" in one_line_failure(cli(url, "import", str(path)))
+
+
+def test_export_carries_the_owners_settings_and_import_keeps_settings_already_there(
+        seeded: tuple[str, App, dict[str, Job]], tmp_path: Path) -> None:
+    url, app, _jobs = seeded
+    app.owner_defaults.store.change("alice", {"timezone": "Europe/Berlin", "quiet_hours": "22:00-07:00",  # no DNS here
+                                              "channels": ["json://hooks.example.com/alice"]}, app.clock.now())
+    document = out_json(cli(url, "export", "alice"))
+    assert document["settings"] == {"timezone": "Europe/Berlin", "channels": ["json://hooks.example.com/alice"],
+                                    "quiet_hours": "22:00-07:00"}
+    assert "settings" not in out_json(cli(url, "export", "bob"))  # bob never set any
+    path = tmp_path / "alice.json"
+    path.write_text(json.dumps(document))
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    assert cli(other_url, "db", "upgrade").exit_code == 0
+    assert out_json(cli(other_url, "import", str(path), "--json"))["settings"] == "imported"
+    other = build_app(Settings(database_url=other_url), FakeClock(SystemClock().now()), engine="off", search=False)
+    try:
+        assert other.owner_defaults.read("alice").quiet_hours == "22:00-07:00"
+        other.owner_defaults.change("alice", OwnerSettingsInput(timezone="Asia/Tokyo"))
+        assert "the settings already there kept" in cli(other_url, "import", str(path)).output
+        assert other.owner_defaults.read("alice").timezone == "Asia/Tokyo"
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    ({"timezone": "Mars/Olympus"}, "settings.timezone: expected an IANA zone"),
+    ({"quiet_hours": "late"}, "settings.quiet_hours: expected HH:MM-HH:MM"),
+    ({"channels": "json://x"}, "settings.channels: expected a list of channel URLs"),
+    ({"colour": "red"}, "settings: expected an object with at most timezone, channels, quiet_hours"),
+])
+def test_bad_settings_in_an_import_file_refuse_it_whole(seeded: tuple[str, App, dict[str, Job]], tmp_path: Path,
+                                                         settings: dict, expected: str) -> None:
+    url, _app, _jobs = seeded
+    document = out_json(cli(url, "export", "alice"))
+    document["settings"] = settings
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    assert cli(other_url, "db", "upgrade").exit_code == 0
+    path = tmp_path / "alice.json"
+    path.write_text(json.dumps(document))
+    assert expected in one_line_failure(cli(other_url, "import", str(path)))
+    assert "no jobs of owner" in one_line_failure(cli(other_url, "export", "alice"))  # nothing was written
 
 
 @pytest.mark.parametrize(("args", "expected"), [
