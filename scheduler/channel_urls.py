@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote
 
-from scheduler.net_guard import AllowList, FetchRefused, check_addresses, resolve_blocking
+from scheduler.net_guard import AllowList, FetchRefused, IPAddress, check_addresses, resolve_blocking
 from store.errors import InvalidArgument
 
 MASK = "****"
@@ -199,12 +199,15 @@ def service_of(url: str) -> object:
     return service
 
 
-def check_hosts(service: object, allow: AllowList) -> None:
-    """FetchRefused unless every host the service would contact passes the guard. Blocking (resolves)."""
+def check_hosts(service: object, allow: AllowList) -> dict[str, list[IPAddress]]:
+    """Each host the service would contact with the addresses it resolved to, if all pass the guard;
+    FetchRefused otherwise. Blocking (resolves). A push pins these (scheduler/pinned_dns.py)."""
+    checked: dict[str, list[IPAddress]] = {}
     for host, port in target_hosts(service):
         if re.fullmatch(r"[0-9.]+|0x[0-9a-f.x]+", host, re.IGNORECASE) and not _IP_LITERAL.match(host):
             raise FetchRefused(f"{host} is not a plain address or host name")
-        check_addresses(host, resolve_blocking(host, port or 443), allow)
+        checked[host] = check_addresses(host, resolve_blocking(host, port or 443), allow)
+    return checked
 
 
 def guard(url: str, allow: AllowList) -> object:

@@ -22,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.channel_urls import SCRUB, check_hosts, guard, mask, scrub, supported_schemes
+from scheduler.channel_urls import SCRUB, check_hosts, mask, scrub, service_of, supported_schemes
 from scheduler.clock import Clock
 from scheduler.delivery.loop import DispatchLoop
 from scheduler.delivery.webhooks import next_attempt_at
 from scheduler.net_guard import AllowList, FetchRefused
+from scheduler.pinned_dns import pinned
 from store.models import Delivery
 from store.outbox import CHANNEL, DELIVERED, FAILED, PENDING, AttemptOutcome, DeliveryStore
 from store.row_faults import fault_text, is_row_fault
@@ -94,7 +95,8 @@ def push(url: str, title: str, body: str, allow: AllowList, kept: KeptServices |
     item = kept.get(url) if kept is not None else None
     try:
         if item is None:
-            service = guard(url, allow)
+            service = service_of(url)
+            checked = check_hosts(service, allow)
             if _is_mqtt(service):
                 # Apprise's MQTT plugin polls for the broker's acknowledgement every 200 ms, which alone
                 # would be most of a push's time on a local broker; a 10 ms poll costs nothing. A kept
@@ -104,14 +106,15 @@ def push(url: str, title: str, body: str, allow: AllowList, kept: KeptServices |
                 if kept is not None:
                     item = kept.keep(url, service)
         else:
-            check_hosts(item[0], allow)  # the guard holds at every attempt, kept or not
+            checked = check_hosts(item[0], allow)  # the guard holds at every attempt, kept or not
     except FetchRefused as exc:
         return PushResult(False, retry=False, error=scrub(str(exc), [url]))
     except ValueError as exc:
         return PushResult(False, retry=False, error=f"the channel URL cannot be used ({exc})")
     if item is None:
-        return _notify(url, service, title, body)
-    with item[1]:
+        with pinned(checked):  # Apprise connects to the addresses just checked, not to a fresh answer
+            return _notify(url, service, title, body)
+    with item[1], pinned(checked):
         result = _notify(url, item[0], title, body)
     if not result.delivered and kept is not None:
         kept.drop(url)

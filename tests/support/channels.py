@@ -46,9 +46,10 @@ class JsonReceiver:
 
 
 @contextmanager
-def json_receiver(fail_with: list[int] | None = None) -> Iterator[JsonReceiver]:
+def json_receiver(fail_with: list[int] | None = None, host: str = "127.0.0.1",
+                  port: int | None = None) -> Iterator[JsonReceiver]:
     receiver = JsonReceiver(fail_with=list(fail_with or []))
-    with serve_in_thread(Starlette(routes=[Route("/push", receiver.handle, methods=["POST"])])) as base:
+    with serve_in_thread(Starlette(routes=[Route("/push", receiver.handle, methods=["POST"])]), host, port) as base:
         receiver.base = base
         yield receiver
 

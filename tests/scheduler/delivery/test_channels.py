@@ -6,12 +6,16 @@ recorded error or a log line; quiet hours hold pushes on the injected clock unle
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
+from scheduler import pinned_dns
 from scheduler.clock import FakeClock
 from scheduler.delivery.channels import ChannelDispatcher
 from scheduler.delivery.webhooks import RETRY_DELAYS_S
@@ -24,6 +28,7 @@ from store.models import Delivery, Job, OwnerSettings
 from store.outbox import DeliveryStore, Notice, write_notice
 from store.repository import JobRepository
 from tests.support.channels import json_receiver, mqtt_subscriber, smtp_server
+from tests.support.http import free_port
 
 ALLOW = AllowList.parse(["127.0.0.1"])
 PASSWORD = "rec3iver-Passw0rd"
@@ -189,3 +194,50 @@ async def test_a_job_without_channels_uses_its_owners_defaults(repo: JobReposito
         finish(repo, job, clock, "to the default")
         assert await dispatcher(repo, clock).dispatch_once() == 1
     assert [b["message"] for b in receiver.accepted] == ["to the default"]
+
+
+async def test_a_channel_name_that_rebinds_after_the_check_is_not_reached(
+        repo: JobRepository, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name answers an allowed address to the guard's checks (at creation and before the push) and a
+    loopback address the guard refuses to every later lookup: Apprise's own connection must go where the
+    check looked (scheduler/pinned_dns.py), not to the internal service listening on the rebound address."""
+    real = pinned_dns._system_getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding_dns(host: object, port: object, *args: object) -> list:
+        if host == "hooks.rebind.test":
+            lookups.append("checked" if len(lookups) < 2 else "rebound")
+            host = "127.0.0.1" if lookups[-1] == "checked" else "127.0.0.2"
+        return real(host, port, *args)
+
+    monkeypatch.setattr(pinned_dns, "_system_getaddrinfo", rebinding_dns)
+    monkeypatch.setattr(socket, "getaddrinfo", pinned_dns._getaddrinfo)
+    port = free_port()
+    with json_receiver(port=port) as checked, json_receiver(host="127.0.0.2", port=port) as internal:
+        job = make_job(repo, clock, [f"json://hooks.rebind.test:{port}/push"])
+        finish(repo, job, clock, "For the allowed address only")
+        assert await dispatcher(repo, clock).dispatch_once() == 1
+    assert lookups == ["checked", "checked"]  # creation and the push's check; the connection asked no DNS
+    assert internal.calls == []
+    assert [c["message"] for c in checked.accepted] == ["For the allowed address only"]
+
+
+def test_a_pin_holds_in_its_own_context_only() -> None:
+    pin = {"pinned.example": [ipaddress.ip_address("192.0.2.7")]}
+    seen_elsewhere: list[BaseException] = []
+
+    def lookup_elsewhere() -> None:
+        try:
+            socket.getaddrinfo("pinned.example", 80)
+        except OSError as exc:  # no DNS here: the name does not resolve off the pin
+            seen_elsewhere.append(exc)
+
+    with pinned_dns.pinned(pin):
+        answers = {info[4][0] for info in socket.getaddrinfo("PINNED.example.", 80, type=socket.SOCK_STREAM)}
+        other = threading.Thread(target=lookup_elsewhere)
+        other.start()
+        other.join()
+    assert answers == {"192.0.2.7"}
+    assert len(seen_elsewhere) == 1
+    with pytest.raises(OSError):
+        socket.getaddrinfo("pinned.example", 80)  # the pin ended with the block
