@@ -21,6 +21,7 @@ from scheduler.engine.actions import RunContext
 from scheduler.jobs.job_input import JobInput
 from scheduler.llm.fetch import http_fetch
 from scheduler.net_guard import AllowList, FetchRefused
+from store.enums import JobAction, JobType
 from store.errors import JobsError
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
                     "words or `run_at` (ISO 8601); the person's time zone is used unless `timezone` is given.",
      "input_schema": {"type": "object", "properties": {
          "title": _STR, "instructions": _STR, "schedule": _STR, "run_at": _STR,
-         "job_type": {"type": "string", "enum": ["ONE_OFF", "SCHEDULED", "RECURRING", "ONGOING"]},
+         "job_type": {"type": "string", "enum": [t.value for t in JobType]},
          "cron": _STR, "interval_seconds": _INT, "interval_days": _INT, "timezone": _STR, "end_at": _STR,
-         "max_runs": _INT, "end_condition": _STR, "action": {"type": "string", "enum": ["agent", "notify"]}},
+         "max_runs": _INT, "end_condition": _STR, "action": {"type": "string", "enum": [a.value for a in JobAction]}},
          "required": ["title", "instructions"]}},
     {"name": "finish",
      "description": "End the run. `summary`: one or two sentences for the job's history. `message`: what the "

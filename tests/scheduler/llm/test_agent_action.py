@@ -14,7 +14,8 @@ from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
 from scheduler.llm.agent_action import AgentAction
 from scheduler.llm.client import LLM
-from store.enums import RunOutcome, Verdict
+from scheduler.llm.tools import TOOL_SCHEMAS
+from store.enums import JobAction, JobType, RunOutcome, Verdict
 from store.errors import InvalidArgument
 from store.models import Job
 from tests.scheduler.llm.conftest import context_for
@@ -313,3 +314,12 @@ def test_a_job_s_model_and_limits_are_stored_and_bounded(service: JobService) ->
         make_job(service, system_prompt="x" * 4001)
     with pytest.raises(InvalidArgument, match=r"^max_turns: expected a whole number from 1 to 50"):
         make_job(service, max_turns=51)
+
+
+def test_the_followup_tool_offers_job_create_fields_only_with_their_own_vocabularies() -> None:
+    """The follow-up schema is the model's short form of JobInput: a field JobInput lost, or a job type or
+    action the store no longer knows, must not be offered to the model."""
+    followup = next(t for t in TOOL_SCHEMAS if t["name"] == "create_followup_job")["input_schema"]["properties"]
+    assert set(followup) <= set(JobInput.model_fields)
+    assert followup["job_type"]["enum"] == [t.value for t in JobType]
+    assert followup["action"]["enum"] == [a.value for a in JobAction]
