@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from jobs_mcp.results import JobView, RunView
-from jobs_mcp.schemas import folded, portable
+from jobs_mcp.schemas import folded, inlined, portable
 from jobs_mcp.server import JobsServer
 from tests.support.schema_lint import inspector_count, lint_tools
 
@@ -46,12 +46,36 @@ async def test_the_model_visible_part_of_tools_list_keeps_its_budget(server: Job
 async def test_output_schemas_type_the_brief_fields_and_name_the_others(server: JobsServer) -> None:
     # Each typed property costs every SDK client a meta-schema check per session (docs/performance.md).
     schema = {t["name"]: t for t in await listed(server)}["job_retrieval_by_id"]["outputSchema"]
-    job, run = schema["$defs"]["JobView"], schema["$defs"]["RunView"]
+    job, run = schema["properties"]["job"], schema["properties"]["runs"]["items"]  # used once: written in place
     assert set(job["properties"]) == JobView.TYPED and set(run["properties"]) == RunView.TYPED
     assert set(job["required"]) <= JobView.TYPED
     assert "cron, interval_seconds" in job["description"] and "steps." in run["description"]
     assert "max_attempts (default 3)" in job["description"]  # the defaults an answer leaves out stay named
-    assert set(schema["$defs"]) == {"JobView", "RunView"}  # StepView and DeliveryView were only under the full fields
+    assert "$defs" not in schema  # StepView and DeliveryView were only under the full fields
+
+
+async def test_search_answers_are_checked_without_reference_lookups(server: JobsServer) -> None:
+    # The client checks every answer against the output schema; a $ref per hit was the largest item of a search.
+    tools = {t["name"]: t for t in await listed(server)}
+    for name in ("job_retrieval_by_keywords", "job_retrieval_semantic"):
+        schema = tools[name]["outputSchema"]
+        assert "$ref" not in json.dumps(schema)
+        assert set(schema["properties"]["jobs"]["items"]["properties"]["job"]["properties"]) == JobView.TYPED
+
+
+def test_inlining_writes_single_use_definitions_in_place_and_keeps_shared_ones() -> None:
+    schema = {"type": "object", "properties": {
+        "a": {"$ref": "#/$defs/A", "description": "The a"}, "s1": {"$ref": "#/$defs/S"},
+        "s2": {"type": "array", "items": {"$ref": "#/$defs/S"}}, "r": {"$ref": "#/$defs/R"}},
+        "$defs": {"A": {"type": "object", "description": "An A.", "properties": {"b": {"$ref": "#/$defs/B"}}},
+                  "B": {"type": "integer"}, "S": {"type": "string"},
+                  "R": {"type": "object", "properties": {"next": {"$ref": "#/$defs/R"}}}}}
+    out = inlined(schema)
+    assert out["properties"]["a"] == {"type": "object", "description": "The a. An A.",
+                                      "properties": {"b": {"type": "integer"}}}
+    assert out["properties"]["s1"] == {"$ref": "#/$defs/S"} and out["properties"]["r"] == {"$ref": "#/$defs/R"}
+    assert set(out["$defs"]) == {"S", "R"}  # used twice; refers to itself
+    assert inlined({"type": "object"}) == {"type": "object"}
 
 
 def test_folding_keeps_definitions_still_referenced_and_leaves_others_alone() -> None:
