@@ -235,3 +235,25 @@ def test_without_btree_gin_postgres_keeps_the_plain_index_and_says_so(
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def test_a_window_that_was_not_full_is_ranked_once(sqlite_repo: JobRepository) -> None:
+    """Fewer matches than the window means every match was ranked: no wider re-run (an identifier's one
+    match among 10,000 jobs cost three runs of the query)."""
+    add_jobs(sqlite_repo, "alice", [f"Water plant {n}" for n in range(100)])
+    [invoice] = add_jobs(sqlite_repo, "alice", ["Chase invoice INV-2093"])
+    search = KeywordSearch(sqlite_repo.engine)
+    statements: list[str] = []
+    event.listen(sqlite_repo.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert ids(search, "alice", "INV-2093") == [invoice]
+    assert sum("MATCH" in statement for statement in statements) == 1
+
+
+def test_hits_carry_their_job_rows_as_the_repository_reads_them(repo: JobRepository) -> None:
+    wanted = add_jobs(repo, "alice", ["Chase invoice Acme", "Chase invoice Globex"])
+    add_jobs(repo, "bob", ["Chase invoice Acme"])
+    hits = KeywordSearch(repo.engine).search("alice", "invoice", with_jobs=True)
+    jobs = repo.get_jobs("alice", wanted)
+    assert sorted(h.job_id for h in hits) == sorted(wanted)
+    assert all(h.job is not None and h.job.model_dump() == jobs[h.job_id].model_dump() for h in hits)
+    assert all(h.job is None for h in KeywordSearch(repo.engine).search("alice", "invoice"))
