@@ -135,14 +135,17 @@ class SearchService:
         if min_similarity is not None:
             ranked = [(job_id, score) for job_id, score in ranked
                       if job_id in keyword_scores or similarity.get(job_id, -1.0) >= min_similarity]
-        # Over-fetch: a row whose status moved on since it was indexed is dropped by the re-check.
+        # Up to twice `limit` candidates, as a row whose status moved on since it was indexed is dropped by
+        # the re-check; the second `limit` is read only when the first lost some (reading all twenty each
+        # time was a fifth of the search).
         head = ranked[: limit * 2]
-        jobs = self.repo.get_jobs(owner, [job_id for job_id, _ in head])
-        hits = [
-            SearchHit(jobs[job_id], score, similarity.get(job_id), keyword_scores.get(job_id))
-            for job_id, score in head
-            if job_id in jobs and _passes(jobs[job_id], statuses, job_types)
-        ]
+        hits: list[SearchHit] = []
+        for part in (head[:limit], head[limit:]):
+            if len(hits) >= limit or not part:
+                break
+            jobs = self.repo.get_jobs(owner, [job_id for job_id, _ in part])
+            hits += [SearchHit(jobs[job_id], score, similarity.get(job_id), keyword_scores.get(job_id))
+                     for job_id, score in part if job_id in jobs and _passes(jobs[job_id], statuses, job_types)]
         return hits[:limit]
 
     def _keyword_scores(self, owner: str, text: str, statuses: Sequence[str], job_types: Sequence[str],

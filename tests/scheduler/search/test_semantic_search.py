@@ -165,3 +165,22 @@ def test_an_identifier_match_passes_the_floor(search: SearchService, jobs: dict[
     # Even a floor no meaning can reach keeps the job the identifier names.
     hits, _ = search.semantic("alice", "INV-2107", mode="hybrid", min_similarity=0.99)
     assert [h.job.title for h in hits] == ["Chase invoice INV-2107"]
+
+
+def test_the_candidates_behind_the_first_limit_are_read_only_when_the_recheck_drops_one(
+    search: SearchService, repo: JobRepository, jobs: dict[str, Job], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+    get_jobs = repo.get_jobs
+    monkeypatch.setattr(search.repo, "get_jobs", lambda owner, ids: read.append(len(ids)) or get_jobs(owner, ids))
+    hits, _ = search.semantic("alice", "passport", limit=3, min_similarity=-1)
+    assert len(hits) == 3 and read == [3]
+    # The row moved on while the index still holds the old status (a race with the change feed): the
+    # re-check drops it and the next candidates are read to fill the answer.
+    gone = hits[0].job.id
+    with repo.write() as session:
+        session.connection().execute(update(Job).where(Job.id == gone).values(status="ARCHIVED"))  # type: ignore[arg-type]
+    read.clear()
+    again, _ = search.semantic("alice", "passport", limit=3, min_similarity=-1)
+    assert gone not in [h.job.id for h in again] and len(again) == 3 and read == [3, 3]
+    assert [h.job.id for h in again][:2] == [h.job.id for h in hits][1:]
