@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, type_coerce, update
+from sqlalchemy import Engine, bindparam, or_, select, type_coerce, update
 from sqlalchemy.types import NullType
 from sqlmodel import col
 
@@ -67,6 +67,16 @@ _COLUMNS = (Job.id, Job.owner, Job.status, Job.job_type, Job.title, Job.instruct
             type_coerce(col(Job.embedding), NullType()), Job.embedding_model)
 
 
+# The change feed's reads, built once: every semantic search reads the feed first, and building the
+# statement cost more than running it (0.19 ms a read at 10,000 jobs, most of it the building).
+_CHANGE = select(Job.id, Job.owner, Job.status, Job.job_type, Job.updated_at)
+_NEWEST_CHANGE = _CHANGE.order_by(col(Job.updated_at).desc()).limit(1)
+_CHANGED_AFTER = (_CHANGE.where(col(Job.updated_at) > bindparam("since")).order_by(col(Job.updated_at))
+                  .limit(bindparam("limit")))
+_CHANGED_FROM = (_CHANGE.where(col(Job.updated_at) >= bindparam("since")).order_by(col(Job.updated_at))
+                 .limit(bindparam("limit")))
+
+
 class EmbeddingStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -101,21 +111,18 @@ class EmbeddingStore:
         With `since` None, only the newest change (a starting watermark). A row whose columns
         cannot be read (a damaged updated_at) is left out.
         """
-        stmt = select(Job.id, Job.owner, Job.status, Job.job_type, Job.updated_at)
-        if since is None:
-            stmt = stmt.order_by(col(Job.updated_at).desc()).limit(1)
-        else:
-            newer = col(Job.updated_at) > since if strict else col(Job.updated_at) >= since
-            stmt = stmt.where(newer).order_by(col(Job.updated_at)).limit(limit)
+        stmt = _NEWEST_CHANGE if since is None else _CHANGED_AFTER if strict else _CHANGED_FROM
+        params = {"since": since, "limit": limit}
         try:
-            return self._changes(stmt)
+            return self._changes(stmt, params)
         except Exception as exc:
             if not is_row_fault(exc):
                 raise
             log.debug("a changed row cannot be read: reading them one at a time (%s)", fault_text(exc))
         with self._read_engine.connect() as conn:
-            ids = [str(r[0]) for r in conn.execute(stmt.with_only_columns(col(Job.id))).all()]
-        found = one_at_a_time(ids, lambda job_id: self._changes(stmt.where(col(Job.id) == job_id)), self._skipped)
+            ids = [str(r[0]) for r in conn.execute(stmt.with_only_columns(col(Job.id)), params).all()]
+        found = one_at_a_time(ids, lambda job_id: self._changes(stmt.where(col(Job.id) == job_id), params),
+                              self._skipped)
         return [change for one in found for change in one]
 
     def _skipped(self, job_id: str, why: str) -> None:
@@ -124,9 +131,9 @@ class EmbeddingStore:
             self._reported.add(job_id)
             log.warning("job %s left out of the search index's change feed: %s", job_id, why)
 
-    def _changes(self, stmt: Any) -> list[JobChange]:
+    def _changes(self, stmt: Any, params: dict[str, Any]) -> list[JobChange]:
         with self._read_engine.connect() as conn:
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(stmt, params).all()
         return [JobChange(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
 
     def save(self, model: str, vectors: Sequence[NewEmbedding]) -> set[str]:
