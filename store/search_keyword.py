@@ -228,20 +228,20 @@ class KeywordSearch:
         window is joined to `jobs`, for the filters and the answer's rows. The window widens while
         fewer than `limit` pass the filters and it was full (more matches wait behind it).
         """
-        span = conn.execute(text("SELECT num, last_seq FROM jobs_fts_owners WHERE owner = :owner"),
-                            {"owner": owner}).first()
-        if span is None:
-            return []  # the owner never had a job
-        params.update(q=fts5_query(terms), low=span.num << 32, high=(span.num << 32) + span.last_seq)
+        params["q"] = fts5_query(terms)
         # bm25 is lower-is-better; negated so every score in the API grows with relevance.
-        # Column weights: job_id (unindexed) 0, title 2, instructions 1. `ranked` counts the window:
-        # below its size, every match was ranked. A candidate the filters drop has no `j` row (LEFT
-        # JOIN) and sorts last, so the answer still says how full the window was.
+        # Column weights: job_id (unindexed) 0, title 2, instructions 1. The owner's rowid range comes
+        # from jobs_fts_owners in the same statement (CROSS JOIN keeps that table first); an owner who
+        # never had a job has no row there, so nothing matches. `ranked` counts the window: below its
+        # size, every match was ranked. A candidate the filters drop has no `j` row (LEFT JOIN) and
+        # sorts last, so the answer still says how full the window was.
         sql = (
             f"SELECT {_selected(with_jobs)}, c.score, c.ranked FROM ("
             "SELECT r, score, count(*) OVER () AS ranked FROM ("
-            "SELECT rowid AS r, -bm25(jobs_fts, 0.0, 2.0, 1.0) AS score FROM jobs_fts "
-            "WHERE jobs_fts MATCH :q AND jobs_fts.rowid BETWEEN :low AND :high "
+            "SELECT jobs_fts.rowid AS r, -bm25(jobs_fts, 0.0, 2.0, 1.0) AS score "
+            "FROM jobs_fts_owners o CROSS JOIN jobs_fts "
+            "WHERE o.owner = :owner AND jobs_fts MATCH :q "
+            "AND jobs_fts.rowid BETWEEN o.num << 32 AND (o.num << 32) + o.last_seq "
             "ORDER BY score DESC, r LIMIT :window)) c "
             "JOIN jobs_fts f ON f.rowid = c.r "
             f"LEFT JOIN jobs j ON j.id = f.job_id AND {where} "
@@ -254,7 +254,7 @@ class KeywordSearch:
             rows = conn.execute(stmt, params).all()
             live = [row for row in rows if row[0] is not None]
             ranked = rows[0][-1] if rows else 0
-            if len(live) >= limit or ranked < window or window >= span.last_seq:
+            if len(live) >= limit or ranked < window:
                 return _hits(live, with_jobs)
             window *= 8
 
