@@ -80,7 +80,10 @@ _CHANGED_FROM = (_CHANGE.where(col(Job.updated_at) >= bindparam("since")).order_
 class EmbeddingStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._read_engine = engine.execution_options(sqlite_begin="DEFERRED")
+        # Each read is one statement, its own snapshot: on PostgreSQL a transaction around it only added the
+        # BEGIN and ROLLBACK round trips (every semantic search reads the change feed first).
+        self._read_engine = engine.execution_options(
+            **({"sqlite_begin": "DEFERRED"} if engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}))
         self._reported: set[str] = set()
 
     def rows_by_id(self, job_ids: Sequence[str]) -> list[EmbeddingRow]:
