@@ -28,6 +28,7 @@ from sqlmodel import col
 
 from store.models import Job
 from store.row_faults import fault_text, is_row_fault, one_at_a_time
+from store.unavailable import translated
 from store.write_lock import write_lock
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class EmbeddingStore:
             .order_by(col(Job.id))
             .limit(limit)
         )
-        with self._read_engine.connect() as conn:
+        with translated(), self._read_engine.connect() as conn:
             return [str(r[0]) for r in conn.execute(stmt).all()]
 
     def changed_since(self, since: datetime | None, limit: int = 5000, *, strict: bool = False) -> list[JobChange]:
@@ -122,7 +123,7 @@ class EmbeddingStore:
             if not is_row_fault(exc):
                 raise
             log.debug("a changed row cannot be read: reading them one at a time (%s)", fault_text(exc))
-        with self._read_engine.connect() as conn:
+        with translated(), self._read_engine.connect() as conn:
             ids = [str(r[0]) for r in conn.execute(stmt.with_only_columns(col(Job.id)), params).all()]
         found = one_at_a_time(ids, lambda job_id: self._changes(stmt.where(col(Job.id) == job_id), params),
                               self._skipped)
@@ -135,7 +136,7 @@ class EmbeddingStore:
             log.warning("job %s left out of the search index's change feed: %s", job_id, why)
 
     def _changes(self, stmt: Any, params: dict[str, Any]) -> list[JobChange]:
-        with self._read_engine.connect() as conn:
+        with translated(), self._read_engine.connect() as conn:
             rows = conn.execute(stmt, params).all()
         return [JobChange(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
 
@@ -144,7 +145,7 @@ class EmbeddingStore:
         written: set[str] = set()
         # The process's writer slot, as every other write takes it: without it a job_create (or a claim)
         # arriving during this commit waits in SQLite's busy handler, which sleeps in steps of 1-100 ms.
-        with write_lock(self._engine), self._engine.begin() as conn:
+        with translated(), write_lock(self._engine), self._engine.begin() as conn:
             for item in vectors:
                 result = conn.execute(
                     update(Job)
@@ -157,7 +158,7 @@ class EmbeddingStore:
         return written
 
     def _rows(self, stmt: object) -> list[EmbeddingRow]:
-        with self._read_engine.connect() as conn:
+        with translated(), self._read_engine.connect() as conn:
             rows = conn.execute(stmt).all()  # type: ignore[call-overload]
         return [EmbeddingRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), _vector_bytes(r[6]),
                              r[7] if isinstance(r[7], str) else None) for r in rows]

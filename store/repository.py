@@ -33,7 +33,7 @@ from store.enums import JobStatus
 from store.errors import InvalidArgument, NotFound, StaleVersion
 from store.lifecycle import check_transition
 from store.models import Job, JobEvent, JobRun
-from store.unavailable import unavailable_from
+from store.unavailable import translated, unavailable_from
 from store.write_lock import write_lock
 
 
@@ -82,11 +82,8 @@ class JobRepository:
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
         """A plain read connection (Core rows, no ORM session): for the small reads of a hot path."""
-        try:
-            with self._read_engine.connect() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise unavailable_from(exc) from exc
+        with translated(), self._read_engine.connect() as conn:
+            yield conn
 
     def scalar(self, stmt: Any, params: dict[str, Any]) -> Any:
         """One value, read on a plain connection."""

@@ -13,7 +13,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
@@ -85,6 +86,15 @@ def unavailable_from(error: BaseException,
                      fallback: str = "the database could not complete the operation") -> StoreUnavailable:
     """A StoreUnavailable for an OperationalError the store caught, with `fallback` when no cause is known."""
     return as_unavailable(error) or StoreUnavailable(fallback)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """An OperationalError inside the block (an outage, a full disk, a lock) leaves as StoreUnavailable."""
+    try:
+        yield
+    except sa_exc.OperationalError as exc:
+        raise unavailable_from(exc) from exc
 
 
 class ReportLimiter:

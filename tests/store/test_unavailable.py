@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
+from store.embeddings import EmbeddingStore, NewEmbedding
 from store.errors import StoreUnavailable
 from store.unavailable import (
     DISK_FULL,
@@ -92,3 +93,17 @@ def test_report_logs_the_cause_with_the_driver_text_once(caplog: pytest.LogCaptu
             report(error, "job_create", limiter)
     assert [r.getMessage() for r in caplog.records] == [
         "database unavailable in job_create: the disk is full (database or disk is full)"]
+
+
+def test_the_search_index_reads_and_writes_name_an_unopenable_database(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}")  # a directory: SQLite cannot open it
+    store = EmbeddingStore(engine)
+    reads = [lambda: store.changed_since(None), lambda: store.rows_by_id(["job_1"]),
+             lambda: store.owner_rows("alice"), lambda: store.ids_needing_embedding("m")]
+    for read in reads:
+        with pytest.raises(StoreUnavailable) as caught:
+            read()
+        assert caught.value.cause == "the database file cannot be opened"
+    with pytest.raises(StoreUnavailable):
+        store.save("m", [NewEmbedding("job_1", "t", "i", b"\0" * 4)])
+    engine.dispose()
