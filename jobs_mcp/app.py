@@ -140,6 +140,7 @@ class App:
     def close(self) -> None:
         """Release the database connections (after stop)."""
         if self.owns_db:
+            self.repo.close()
             self.db.dispose()
 
 

@@ -13,8 +13,8 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from jobs_mcp.results import JobView, JobWithRuns, compact_json, lean
-from jobs_mcp.state import app_state, caller, off_loop
-from jobs_mcp.tools_jobs import job_detail
+from jobs_mcp.state import app_state, caller
+from jobs_mcp.tools_jobs import job_detail_soon
 from store.errors import JobsError
 
 JOB_URI = "jobs://jobs/{job_id}"
@@ -31,7 +31,7 @@ def register_job_resource(server: MCPServer[Any]) -> None:
                                  "with detail full); subscribe to hear of each change")
     async def job_resource(job_id: str, ctx: Context) -> str:
         try:
-            job, runs, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, RUNS_SHOWN, "full")
+            job, runs, total = await job_detail_soon(app_state(ctx), caller(ctx), job_id, RUNS_SHOWN, "full")
         except JobsError as exc:
             raise ResourceError(f"{exc.code}: {exc.message}") from exc
         return compact_json(lean(JobWithRuns(job=JobView.of(job, "full"), runs=runs, total_cost_usd=total)))

@@ -43,7 +43,7 @@ from store import limits as L
 from store.costs import JobCost, job_costs
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
-from store.models import Job
+from store.models import Job, JobRun
 
 JobId = text(None, L.JOB_ID_MAX, required=True, shown=False)  # the name says it all; answers show the form
 Reason = text("Why; kept in the job's history", L.REASON_MAX)
@@ -179,7 +179,7 @@ def _register_reads(server: MCPServer[Any]) -> None:
     async def job_retrieval_by_id(job_id: JobId, ctx: Context, runs: RunsShown = 5,
                                   detail: DetailParam = "brief") -> JobWithRuns:
         """One job with its most recent runs."""
-        job, run_views, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, runs, detail)
+        job, run_views, total = await job_detail_soon(app_state(ctx), caller(ctx), job_id, runs, detail)
         return JobWithRuns(job=JobView.of(job, detail, also=JobView.ABOUT), runs=run_views, total_cost_usd=total)
 
     @server.tool(annotations=_READ)
@@ -197,16 +197,33 @@ def _register_reads(server: MCPServer[Any]) -> None:
     async def job_runs(job_id: JobId, ctx: Context, limit: Limit = 20, detail: DetailParam = "brief") -> RunListResult:
         """A job's runs, newest first: due, started, finished, outcome, summary; full adds each model turn,
         tool call and status change."""
-        _job, run_views, total = await off_loop(job_detail, app_state(ctx), caller(ctx), job_id, limit, detail)
+        _job, run_views, total = await job_detail_soon(app_state(ctx), caller(ctx), job_id, limit, detail)
         events = await off_loop(job_events, app_state(ctx), caller(ctx), job_id) if detail == "full" else []
         return RunListResult(job_id=job_id, runs=run_views, total_cost_usd=total, events=events)
 
 
-def job_detail(state: App, owner: str, job_id: str, runs: int,
-                detail: Detail) -> tuple[Job, list[RunView], float]:
-    """The job, its newest runs (with their deliveries in full), and its total cost: one trip off the event loop."""
-    job, run_rows = state.service.get_with_runs(owner, job_id, runs)
-    if runs > 0 and len(run_rows) < runs:
+async def job_detail_soon(state: App, owner: str, job_id: str, runs: int,
+                          detail: Detail) -> tuple[Job, list[RunView], float]:
+    """job_detail, its by-id read made on the event loop where the store can do that without waiting
+    (SQLite: store/quick_reads.py), which spares the worker-thread hop; the rest (the cost sum over
+    all runs, deliveries) and every other case go to a worker thread as before."""
+    found = state.service.get_with_runs_now(owner, job_id, runs)
+    if found is not None and _complete(found[1], runs) and (detail == "brief" or not found[1]):
+        return job_detail(state, owner, job_id, runs, detail, found)
+    return await off_loop(job_detail, state, owner, job_id, runs, detail, found)
+
+
+def _complete(run_rows: list[JobRun], runs: int) -> bool:
+    """Every run of the job is among `run_rows`, so their costs sum to the job's total."""
+    return runs > 0 and len(run_rows) < runs
+
+
+def job_detail(state: App, owner: str, job_id: str, runs: int, detail: Detail,
+               found: tuple[Job, list[JobRun]] | None = None) -> tuple[Job, list[RunView], float]:
+    """The job, its newest runs (with their deliveries in full), and its total cost: one trip off the event loop
+    (`found`: the job and runs read already)."""
+    job, run_rows = found or state.service.get_with_runs(owner, job_id, runs)
+    if _complete(run_rows, runs):
         total = sum(r.cost_usd for r in run_rows)  # every run is here: no need to ask the store for the sum
     else:
         total = job_costs(state.repo, owner, [job_id]).get(job_id, JobCost()).cost_usd

@@ -33,6 +33,7 @@ from store.enums import JobStatus
 from store.errors import InvalidArgument, NotFound, StaleVersion
 from store.lifecycle import check_transition
 from store.models import Job, JobEvent, JobRun
+from store.quick_reads import QuickReads, WouldWait
 from store.unavailable import translated, unavailable_from
 from store.write_lock import write_lock
 
@@ -57,6 +58,13 @@ class JobRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._read_engine = engine.execution_options(sqlite_begin="DEFERRED")
+        self._quick: QuickReads | None | bool = False  # opened on first use; None where none apply
+
+    def close(self) -> None:
+        """Release the quick-read connections (the engine is its owner's to dispose)."""
+        if isinstance(self._quick, QuickReads):
+            self._quick.close()
+        self._quick = False
 
     # -- sessions -------------------------------------------------------------
 
@@ -136,12 +144,21 @@ class JobRepository:
         instead of ORM sessions: a third of the time on SQLite.
         """
         with self.read_rows() as conn:
-            row = conn.execute(_JOB_BY_ID, {"job_id": job_id, "owner": owner}).mappings().first()
-            if row is None:
-                raise NotFound("job", job_id)
-            params = {"job_id": job_id, "owner": owner, "limit": runs}
-            run_rows = conn.execute(_RECENT_RUNS, params).mappings().all() if runs > 0 else []
-        return Job.model_construct(**row), [JobRun.model_construct(**r) for r in run_rows]
+            return _job_with_runs(conn, owner, job_id, runs)
+
+    def job_with_runs_now(self, owner: str, job_id: str, runs: int) -> tuple[Job, list[JobRun]] | None:
+        """get_job_with_runs on the calling thread without waiting for any lock (store/quick_reads.py), for
+        the event loop; None where that cannot be done (PostgreSQL, in-memory SQLite, SQLite busy or
+        failing): then call get_job_with_runs in a worker thread. NotFound as there."""
+        if self._quick is False:
+            self._quick = QuickReads.open(self.engine)
+        if not isinstance(self._quick, QuickReads) or runs > _QUICK_RUNS_MAX:
+            return None
+        try:
+            with self._quick.connection() as conn:
+                return _job_with_runs(conn, owner, job_id, runs)
+        except WouldWait:
+            return None
 
     def get_jobs(self, owner: str, job_ids: Sequence[str]) -> dict[str, Job]:
         """The owner's jobs among `job_ids`, by id; missing or foreign ids are absent."""
@@ -265,6 +282,8 @@ configure_mappers()
 _JOBS = Job.__table__  # type: ignore[attr-defined]
 _EVENTS = JobEvent.__table__  # type: ignore[attr-defined]
 _RUNS = JobRun.__table__  # type: ignore[attr-defined]
+# A quick read (on the event loop) reads at most this many runs: it must stay small and bounded.
+_QUICK_RUNS_MAX = 20
 # Built once: the hot reads skip statement construction on every call.
 _JOB_BY_ID = sa_select(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.owner == bindparam("owner"))
 # Without the search vector (1.5 KB of a row's bytes): these rows answer searches and dependency checks,
@@ -277,6 +296,15 @@ _RECENT_RUNS = (
     .order_by(_RUNS.c.scheduled_for.desc(), _RUNS.c.started_at.desc(), _RUNS.c.id.desc())
     .limit(bindparam("limit"))
 )
+
+
+def _job_with_runs(conn: Connection, owner: str, job_id: str, runs: int) -> tuple[Job, list[JobRun]]:
+    row = conn.execute(_JOB_BY_ID, {"job_id": job_id, "owner": owner}).mappings().first()
+    if row is None:
+        raise NotFound("job", job_id)
+    params = {"job_id": job_id, "owner": owner, "limit": runs}
+    run_rows = conn.execute(_RECENT_RUNS, params).mappings().all() if runs > 0 else []
+    return Job.model_construct(**row), [JobRun.model_construct(**r) for r in run_rows]
 
 
 def encode_cursor(created_at: datetime, job_id: str) -> str:

@@ -374,6 +374,10 @@ class JobService:
     def get_with_runs(self, owner: str, job_id: str, runs: int) -> tuple[Job, list[JobRun]]:
         return self.repo.get_job_with_runs(owner, job_id, runs)
 
+    def get_with_runs_now(self, owner: str, job_id: str, runs: int) -> tuple[Job, list[JobRun]] | None:
+        """get_with_runs made at once on the calling thread, or None: see JobRepository.job_with_runs_now."""
+        return self.repo.job_with_runs_now(owner, job_id, runs)
+
     def events(self, owner: str, job_id: str) -> list[JobEvent]:
         return self.repo.list_events(owner, job_id)
 
