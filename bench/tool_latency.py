@@ -19,6 +19,7 @@ Two measurements, servers in their own processes (as a real client sees them):
 
     .venv/bin/python bench/tool_latency.py [--calls 2000] [--clients 100 200] [--rounds 2]
     .venv/bin/python bench/tool_latency.py --creates-only 300     # job_create alone, and its server CPU
+    .venv/bin/python bench/tool_latency.py --per-request 300      # server CPU per request kind, both servers
 """
 
 from __future__ import annotations
@@ -160,6 +161,32 @@ async def creates_only(url: str, calls: int) -> list[float]:
     return timings
 
 
+async def per_request(ours: ServerProcess, bare: ServerProcess, count: int) -> None:
+    """Server CPU per request of each kind a session sends, on one session per server (after a warm-up)."""
+    print(f"3. server CPU per request, {count} of each in a row on one session (/proc utime + stime)")
+    for label, server in (("bare", bare), ("ours", ours)):
+        async with http_client(server.url) as client:
+            job_id = "x"
+            if server is ours:
+                created = await client.call_tool("job_create", {"title": "Bench", "instructions": "x",
+                                                                "cron": "0 9 * * *"})
+                job_id = created.structured_content["job"]["id"]  # type: ignore[index]
+            kinds: dict[str, Callable[[], object]] = {
+                "tools/list": client.list_tools,
+                "tools/call echo": lambda: client.call_tool("echo", {"text": job_id}),
+            }
+            if server is ours:
+                kinds["tools/call job_retrieval_by_id"] = lambda: client.call_tool(
+                    "job_retrieval_by_id", {"job_id": job_id, "runs": 5})
+            for kind, send in kinds.items():
+                for _ in range(20):
+                    await send()  # type: ignore[misc]
+                before = server.cpu_s()
+                for _ in range(count):
+                    await send()  # type: ignore[misc]
+                print(f"   {label:<5} {kind:<32} {(server.cpu_s() - before) / count * 1000:6.2f} ms")
+
+
 def report_sequential(timings: dict[str, list[float]], calls: int) -> None:
     print(f"1. one session, sequential: {calls} calls per read tool, {len(timings['job_create'])} job_create "
           "(streamable HTTP, SQLite, server and client in separate processes)")
@@ -280,6 +307,8 @@ def main() -> None:
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
     parser.add_argument("--creates-only", type=int, default=0, metavar="N",
                         help="only N job_create calls in a row: p50/p90 and the server's CPU per create, then exit")
+    parser.add_argument("--per-request", type=int, default=0, metavar="N",
+                        help="only the server CPU per request kind (tools/list, echo, job_retrieval_by_id), N each")
     parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -298,6 +327,13 @@ def main() -> None:
                 cpu_ms = (ours.cpu_s() - cpu_before) / (args.creates_only + 100) * 1000
                 print(f"job_create alone, {args.creates_only} in a row: p50 {statistics.median(times):.2f} ms, "
                       f"p90 {percentile(times, 0.9):.2f} ms; server CPU per create {cpu_ms:.2f} ms (goal p50 <= 5 ms)")
+                return
+            if args.per_request:
+                bare = ServerProcess("bare")
+                try:
+                    anyio.run(per_request, ours, bare, args.per_request)
+                finally:
+                    bare.stop()
                 return
             if args.calls:
                 out = [args.profile / "sequential-ours.txt"] if args.profile else []
