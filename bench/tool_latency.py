@@ -173,11 +173,11 @@ async def per_request(ours: ServerProcess, bare: ServerProcess, count: int) -> N
                 job_id = created.structured_content["job"]["id"]  # type: ignore[index]
             kinds: dict[str, Callable[[], object]] = {
                 "tools/list": client.list_tools,
-                "tools/call echo": lambda: client.call_tool("echo", {"text": job_id}),
+                "tools/call echo": lambda j=job_id: client.call_tool("echo", {"text": j}),
             }
             if server is ours:
-                kinds["tools/call job_retrieval_by_id"] = lambda: client.call_tool(
-                    "job_retrieval_by_id", {"job_id": job_id, "runs": 5})
+                kinds["tools/call job_retrieval_by_id"] = lambda j=job_id: client.call_tool(
+                    "job_retrieval_by_id", {"job_id": j, "runs": 5})
             for kind, send in kinds.items():
                 for _ in range(20):
                     await send()  # type: ignore[misc]
