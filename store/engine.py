@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool, SingletonThreadPool
+from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Kept open: as many as anyio's worker threads (40 by default), which run every store call. With
@@ -72,37 +72,6 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
-
-
-def quick_read_engine(engine: Engine) -> Engine | None:
-    """Read-only SQLite connections that never wait, one per thread, beside a SQLite file's `engine`
-    (store/quick_reads.py); None for PostgreSQL and in-memory SQLite (another connection sees another
-    database)."""
-    database = engine.url.database
-    if not is_sqlite(engine) or database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
-        return None
-    quick = create_engine(
-        engine.url,
-        # timeout 0: SQLITE_BUSY at once instead of the busy handler's sleeps of up to 100 ms.
-        connect_args={"check_same_thread": False, "timeout": 0},
-        # One connection per thread, kept open: the event loop's own (and a few for tests' threads).
-        poolclass=SingletonThreadPool, pool_size=4,
-        json_serializer=_json_dumps, json_deserializer=_json_loads,
-    )
-
-    @event.listens_for(quick, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # BEGIN is ours (below), as on the main engine
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.execute("PRAGMA busy_timeout=0")
-        cursor.close()
-
-    @event.listens_for(quick, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN DEFERRED")  # a read transaction: the job and its runs from one snapshot
-
-    return quick
 
 
 def _json_dumps(value: Any) -> str:

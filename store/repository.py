@@ -33,7 +33,7 @@ from store.enums import JobStatus
 from store.errors import InvalidArgument, NotFound, StaleVersion
 from store.lifecycle import check_transition
 from store.models import Job, JobEvent, JobRun
-from store.quick_reads import QuickReads, WouldWait
+from store.quick_reads import Prepared, QuickReads, WouldWait
 from store.unavailable import translated, unavailable_from
 from store.write_lock import write_lock
 
@@ -59,6 +59,8 @@ class JobRepository:
         self.engine = engine
         self._read_engine = engine.execution_options(sqlite_begin="DEFERRED")
         self._quick: QuickReads | None | bool = False  # opened on first use; None where none apply
+        self._quick_job: Prepared
+        self._quick_runs: Prepared
 
     def close(self) -> None:
         """Release the quick-read connections (the engine is its owner's to dispose)."""
@@ -152,13 +154,21 @@ class JobRepository:
         failing): then call get_job_with_runs in a worker thread. NotFound as there."""
         if self._quick is False:
             self._quick = QuickReads.open(self.engine)
+            if self._quick is not None:  # compiled once, with this engine's column conversions
+                self._quick_job = Prepared(_JOB_BY_ID, self.engine)
+                self._quick_runs = Prepared(_RECENT_RUNS, self.engine)
         if not isinstance(self._quick, QuickReads) or runs > _QUICK_RUNS_MAX:
             return None
+        params = {"job_id": job_id, "owner": owner, "limit": runs}
         try:
-            with self._quick.connection() as conn:
-                return _job_with_runs(conn, owner, job_id, runs)
+            with self._quick.transaction() as conn:
+                rows = self._quick_job.rows(conn, params)
+                if not rows:
+                    raise NotFound("job", job_id)
+                run_rows = self._quick_runs.rows(conn, params) if runs > 0 else []
         except WouldWait:
             return None
+        return Job.model_construct(**rows[0]), [JobRun.model_construct(**r) for r in run_rows]
 
     def get_jobs(self, owner: str, job_ids: Sequence[str]) -> dict[str, Job]:
         """The owner's jobs among `job_ids`, by id; missing or foreign ids are absent."""

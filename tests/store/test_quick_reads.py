@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,14 @@ from scheduler.clock import FakeClock
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
 from scheduler.jobs.validation import Limits
+from store.bulk import insert_many
 from store.engine import make_engine
 from store.errors import NotFound
+from store.models import JobRun
 from store.quick_reads import QuickReads
 from store.repository import JobRepository
 from store.schema import ensure_schema
+from tests.conftest import START
 
 
 @pytest.fixture
@@ -41,14 +45,28 @@ def new_job(repo: JobRepository, clock: FakeClock, owner: str = "ann", title: st
     return service.create(owner, JobInput(title=title, instructions="x", cron="0 9 * * *")).job.id
 
 
+def add_runs(repo: JobRepository, job_id: str, count: int) -> None:
+    runs = [JobRun(id=f"r-{n}", job_id=job_id, owner="ann", outcome="success", scheduled_for=START + timedelta(hours=n),
+                   started_at=START + timedelta(hours=n, seconds=1), finished_at=START + timedelta(hours=n, seconds=9),
+                   summary=f"run {n}", cost_usd=0.5 * n, trace=[{"kind": "turn", "n": n}]).model_dump()
+            for n in range(count)]
+    with repo.engine.begin() as conn:
+        insert_many(conn, JobRun.__table__, runs)  # type: ignore[attr-defined]
+
+
 def test_quick_read_answers_what_the_pooled_read_answers(file_repo: JobRepository, clock: FakeClock) -> None:
     job_id = new_job(file_repo, clock)
+    add_runs(file_repo, job_id, 7)
     quick = file_repo.job_with_runs_now("ann", job_id, 5)
     assert quick is not None
     job, runs = quick
     pooled, pooled_runs = file_repo.get_job_with_runs("ann", job_id, 5)
-    assert job.model_dump() == pooled.model_dump() and runs == pooled_runs == []
+    assert job.model_dump() == pooled.model_dump()
+    assert [r.model_dump() for r in runs] == [r.model_dump() for r in pooled_runs]
+    assert [r.id for r in runs] == ["r-6", "r-5", "r-4", "r-3", "r-2"]  # newest first
+    assert runs[0].finished_at == START + timedelta(hours=6, seconds=9) and runs[0].trace == [{"kind": "turn", "n": 6}]
     assert job.title == "Water the plants" and job.next_run_at is not None and job.next_run_at.tzinfo is not None
+    assert job.state == {} and job.depends_on == []
 
 
 def test_quick_read_never_shows_another_owners_job(file_repo: JobRepository, clock: FakeClock) -> None:
@@ -95,9 +113,9 @@ def test_quick_connection_is_read_only_and_has_no_busy_wait(file_repo: JobReposi
     quick = QuickReads.open(file_repo.engine)
     assert quick is not None
     try:
-        with quick.connection() as conn:
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 0
-            assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
+        with quick.transaction() as conn:
+            assert conn.execute("PRAGMA busy_timeout").fetchone() == (0,)
+            assert conn.execute("PRAGMA query_only").fetchone() == (1,)
     finally:
         quick.close()
 
