@@ -43,8 +43,7 @@ class CreationUsage:
 
 def creation_usage(repo: JobRepository, owner: str, *, active_at_most: int, since: datetime) -> CreationUsage:
     """What the create quotas need, in one read."""
-    with repo.read() as session:
-        conn = session.connection()
+    with repo.read_rows() as conn:  # a plain connection: an ORM session here was a quarter of the quota check
         active = conn.execute(_ACTIVE, {"owner": owner, "at_most": active_at_most}).scalar_one() if active_at_most \
             else 0
         created, oldest = conn.execute(_RECENT, {"owner": owner, "since": since}).one()

@@ -437,3 +437,34 @@ def test_an_ongoing_cron_spec_fires_and_reads_like_a_scheduled_one() -> None:
     # Across the spring-forward of 2027-03-28: 08:00 CEST is 06:00 UTC.
     assert next_fire(ongoing, datetime(2027, 3, 26, 7, 0, tzinfo=UTC)) == datetime(2027, 3, 29, 6, 0, tzinfo=UTC)
     assert describe(ongoing) == describe(scheduled) == "Every weekday at 08:00 (Europe/Berlin)"
+
+
+def test_a_cron_fire_is_walked_once_for_every_instant_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last answer per (cron, zone) answers each later instant up to its fire; after it, croniter again."""
+    from scheduler.schedules import schedule_math
+
+    weekly = ScheduleSpec(job_type=JobType.SCHEDULED, timezone=BERLIN, cron="17 9 * * 1")
+    walks: list[datetime] = []
+    real = schedule_math._cron_line_next
+
+    def counted(expr: str, tz: ZoneInfo, lower: datetime) -> datetime | None:
+        walks.append(lower)
+        return real(expr, tz, lower)
+
+    monkeypatch.setattr(schedule_math, "_cron_line_next", counted)
+    monday = datetime(2027, 3, 1, 8, 17, tzinfo=UTC)  # Monday 09:17 CET
+    answers = [next_fire(weekly, datetime(2027, 2, 24, h, m, s, tzinfo=UTC)) for h, m, s in
+               ((10, 0, 1), (10, 0, 2), (23, 59, 59))] + [next_fire(weekly, datetime(2027, 3, 1, 8, 16, tzinfo=UTC))]
+    assert answers == [monday] * 4 and len(walks) == 1
+    assert next_fire(weekly, monday) == datetime(2027, 3, 8, 8, 17, tzinfo=UTC)  # the fire itself: the next one
+    assert next_fire(weekly, datetime(2027, 2, 20, tzinfo=UTC)) == datetime(2027, 2, 22, 8, 17, tzinfo=UTC)
+    assert len(walks) == 3
+
+
+def test_cron_checks_are_the_same_asked_again() -> None:
+    for _ in range(2):
+        assert validate_cron("0  9 * * MON") == "0 9 * * mon"
+        with pytest.raises(InvalidArgument, match="never"):
+            validate_cron("0 0 30 2 *")
+        with pytest.raises(InvalidArgument):
+            validate_cron("61 9 * * *")
