@@ -138,8 +138,11 @@ async def test_unexpected_failure_reveals_nothing(server: JobsServer, state: App
 
     monkeypatch.setattr(state.service, "get_with_runs", broken)
     async with Client(server) as client:
-        text = error(await client.call_tool("job_retrieval_by_id", {"job_id": "job_123456789abc"}))
-    assert text.startswith("internal_error:") and "reference" in text and "hunter2" not in text
+        threaded = error(await client.call_tool("job_retrieval_by_id", {"job_id": "job_123456789abc", "runs": 50}))
+        monkeypatch.setattr(state.service, "get_with_runs_now", broken)  # the read on the event loop (SQLite)
+        quick = error(await client.call_tool("job_retrieval_by_id", {"job_id": "job_123456789abc"}))
+    for text in (threaded, quick):
+        assert text.startswith("internal_error:") and "reference" in text and "hunter2" not in text
 
 
 async def test_owner_isolation_over_http(as_owner: ClientFactory) -> None:
