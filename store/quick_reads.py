@@ -74,8 +74,9 @@ class QuickReads:
     @classmethod
     def open(cls, engine: Engine) -> QuickReads | None:
         """Quick reads beside `engine`, or None where they do not apply (PostgreSQL, in-memory SQLite)."""
-        database = engine.url.database
-        if not is_sqlite(engine) or database in (None, "", ":memory:") or engine.url.query.get("mode") == "memory":
+        database, query = engine.url.database, engine.url.query
+        # A `file:` URI (uri=true) is opened by its own rules (mode, cache): keep those on the pooled path.
+        if not is_sqlite(engine) or database in (None, "", ":memory:") or "uri" in query or "mode" in query:
             return None
         return cls(database)
 

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from scheduler.clock import FakeClock
 from scheduler.jobs.job_input import JobInput
@@ -128,6 +130,7 @@ def test_quick_reads_apply_only_to_a_sqlite_file(file_repo: JobRepository) -> No
     finally:
         memory.dispose()
     assert QuickReads.open(make_engine("postgresql://u:p@localhost/none")) is None
+    assert QuickReads.open(create_engine("sqlite:///file:quick.db?mode=ro&uri=true", poolclass=NullPool)) is None
 
 
 def test_quick_read_is_bounded(file_repo: JobRepository, clock: FakeClock) -> None:
