@@ -57,6 +57,8 @@ class Figures:
         s = self.start_ms
         line = (f"  {self.label:<24} {len(s):>6} runs: start lateness p50 {percentile(s, 0.5):8.1f} ms, "
                 f"p99 {percentile(s, 0.99):8.1f} ms, max {max(s):8.1f} ms")
+        if self.inbox_ms:  # ours: a reminder batch's runs share one start, so the distinct starts are the batches
+            line += f" (first {min(s):.1f} ms, {len(set(s))} batches)"
         if self.inbox_ms:
             line += (f"; inbox p50 {percentile(self.inbox_ms, 0.5):8.1f} ms, p99 {percentile(self.inbox_ms, 0.99):8.1f}"
                      f" ms; all {len(self.inbox_ms)} in the inbox {self.seen_all_s:6.2f} s after the fire")

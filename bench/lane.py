@@ -8,9 +8,11 @@ batch is one write transaction: on SQLite, what a tool's write may wait behind).
 
 `--recurring` makes them "every weekday at 9" reminders (`cron 0 9 * * 1-5`, all in one
 timezone), so each fire also computes a next fire; `--profile FILE` writes cProfile
-stats of the burst (read them with `python -m pstats FILE`).
+stats of the burst (read them with `python -m pstats FILE`). `--history N` gives every job N earlier
+runs first (a daily reminder keeps 180 under the default retention): what an insert into the run
+table's indexes costs depends on how large they are.
 
-    .venv/bin/python bench/lane.py [--jobs 10000] [--kind sqlite|postgres] [--recurring] [--batch 500]
+    .venv/bin/python bench/lane.py [--jobs 10000] [--kind sqlite|postgres] [--recurring] [--batch 500] [--history 100]
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from engine_common import database, open_store, percentile
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from jobs_mcp.app import build_app
 from jobs_mcp.config import Settings
@@ -50,6 +52,18 @@ def insert(repo: JobRepository, count: int, recurring: bool) -> None:
                              for j in jobs])
 
 
+def add_history(engine: Engine, per_job: int) -> None:
+    """`per_job` finished runs of every job, the days before the burst (INSERT … SELECT: seconds, not minutes)."""
+    old = FIRE - timedelta(days=1)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :per_job) "
+            "INSERT INTO job_runs (id, job_id, owner, attempt, scheduled_for, started_at, finished_at, outcome, "
+            "tokens_in, tokens_out, cache_read_tokens, cache_write_tokens, cost_usd, trace) "
+            "SELECT 'run_old' || j.id || '_' || n.k, j.id, j.owner, 1, :at, :at, :at, 'succeeded', 0, 0, 0, 0, 0.0, "
+            "'[]' FROM jobs j, n"), {"per_job": per_job, "at": old})
+
+
 class GcClock:
     """Time spent in the garbage collector while `on` (gc.callbacks)."""
 
@@ -74,12 +88,15 @@ def main() -> None:
     parser.add_argument("--recurring", action="store_true")
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--profile", default=None, metavar="FILE")
+    parser.add_argument("--history", type=int, default=0, metavar="N", help="N earlier runs of every job first")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="move the heap built so far out of the collector's reach first (gc.freeze)")
     args = parser.parse_args()
     with database(args.kind) as url:
         engine, repo = open_store(url)
         insert(repo, args.jobs, args.recurring)
+        if args.history:
+            add_history(engine, args.history)
         clock = FakeClock(FIRE + timedelta(milliseconds=100))
         app = build_app(Settings(database_url=url, node_id="bench"), clock, engine=EngineMode.MANUAL, search=False,
                         repo=repo)

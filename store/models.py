@@ -104,7 +104,8 @@ class JobRun(SQLModel, table=True):
                       Index("ix_job_runs_owner_started", "owner", "started_at"))  # the daily spend quota
 
     id: str = Field(primary_key=True, max_length=24)
-    job_id: str = Field(foreign_key="jobs.id", max_length=16, index=True)
+    # No index of its own: ix_job_runs_job_started starts with job_id (revision 0006 dropped the duplicate).
+    job_id: str = Field(foreign_key="jobs.id", max_length=16)
     owner: str = Field(max_length=200)
     attempt: int = 1
     scheduled_for: datetime | None = _utc()

@@ -260,3 +260,20 @@ def test_a_database_stamped_ahead_of_the_files_is_still_refused(engine: Engine) 
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     with pytest.raises(SchemaTooNew):
         ensure_schema(engine)
+
+
+def test_revision_0006_drops_the_run_index_the_job_and_fire_index_covers(engine: Engine) -> None:
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0005")
+    assert "ix_job_runs_job_id" in {i["name"] for i in inspect(engine).get_indexes("job_runs")}
+
+    assert ensure_schema(engine) == head()
+    assert "ix_job_runs_job_id" not in {i["name"] for i in inspect(engine).get_indexes("job_runs")}
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:  # a job's runs are still found through an index, not a scan
+        plan = " ".join(str(row[-1]) for row in conn.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM job_runs WHERE job_id = 'job_1'")))
+    assert "USING INDEX ix_job_runs_job_started" in plan or "USING COVERING INDEX ix_job_runs_job_started" in plan
