@@ -121,6 +121,11 @@ def burst_jobs_mcp(kind: str, nodes: int, count: int, profile_dir: Path | None =
         start_ms = [ms(start, due) for start, due in
                     rows(engine, "SELECT started_at, scheduled_for FROM job_runs WHERE outcome = 'succeeded'")]
         inbox_ms = [ms(at, fire) for (at,) in rows(engine, "SELECT created_at FROM deliveries WHERE kind = 'inbox'")]
+        if nodes > 1:  # which node took which batch, when: do the nodes share the burst?
+            batches = rows(engine, "SELECT worker, started_at, count(*) FROM job_runs WHERE outcome = 'succeeded' "
+                                   "GROUP BY worker, started_at ORDER BY started_at")
+            print("  batches (node, start after the fire, reminders): " + ", ".join(
+                f"{worker[-5:]} {ms(start, fire):.0f} ms {n}" for worker, start, n in batches), flush=True)
         engine.dispose()
     return Figures(f"jobs-mcp {kind} x{nodes}", count, start_ms, inbox_ms, seen_all_s)
 
