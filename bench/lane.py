@@ -53,14 +53,15 @@ def insert(repo: JobRepository, count: int, recurring: bool) -> None:
 
 
 def add_history(engine: Engine, per_job: int) -> None:
-    """`per_job` finished runs of every job, the days before the burst (INSERT … SELECT: seconds, not minutes)."""
+    """`per_job` (< 9,000) finished runs of every job, the days before the burst (INSERT … SELECT: seconds, not
+    minutes), with ids as long as real ones."""
     old = FIRE - timedelta(days=1)
     with engine.begin() as conn:
         conn.execute(text(
             "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :per_job) "
             "INSERT INTO job_runs (id, job_id, owner, attempt, scheduled_for, started_at, finished_at, outcome, "
             "tokens_in, tokens_out, cache_read_tokens, cache_write_tokens, cost_usd, trace) "
-            "SELECT 'run_old' || j.id || '_' || n.k, j.id, j.owner, 1, :at, :at, :at, 'succeeded', 0, 0, 0, 0, 0.0, "
+            "SELECT 'run_' || substr(j.id, 5) || CAST(n.k + 1000 AS VARCHAR), j.id, j.owner, 1, :at, :at, :at, 'succeeded', 0, 0, 0, 0, 0.0, "
             "'[]' FROM jobs j, n"), {"per_job": per_job, "at": old})
 
 
