@@ -61,8 +61,8 @@ def add_history(engine: Engine, per_job: int) -> None:
             "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :per_job) "
             "INSERT INTO job_runs (id, job_id, owner, attempt, scheduled_for, started_at, finished_at, outcome, "
             "tokens_in, tokens_out, cache_read_tokens, cache_write_tokens, cost_usd, trace) "
-            "SELECT 'run_' || substr(j.id, 5) || CAST(n.k + 1000 AS VARCHAR), j.id, j.owner, 1, :at, :at, :at, 'succeeded', 0, 0, 0, 0, 0.0, "
-            "'[]' FROM jobs j, n"), {"per_job": per_job, "at": old})
+            "SELECT 'run_' || substr(j.id, 5) || CAST(n.k + 1000 AS VARCHAR), j.id, j.owner, 1, :at, :at, :at, "
+            "'succeeded', 0, 0, 0, 0, 0.0, '[]' FROM jobs j, n"), {"per_job": per_job, "at": old})
 
 
 class GcClock:

@@ -84,7 +84,7 @@ def _plan(dialect: Dialect, stmt: ClauseElement, keys: tuple[str, ...]) -> tuple
             values = list(pick(row))
             for index, proc in steps:
                 values[index] = proc(values[index])
-            return dict(zip(names, values))
+            return dict(zip(names, values, strict=True))
     return compiled.string, bind
 
 
