@@ -134,9 +134,10 @@ class JobView(PublicModel):
     # job_retrieval_by_id's brief adds what the job is.
     ABOUT: ClassVar[frozenset[str]] = frozenset({"job_type", "instructions", "end_condition", "chat_id", "last_run_at",
                                        "run_count"})
-    # What the output schema types one by one: every field a brief answer carries. The others are named
-    # in the schema's description only (jobs_mcp/schemas.py `folded`, docs/performance.md).
-    TYPED: ClassVar[frozenset[str]] = BRIEF | ABOUT | {"schedule_summary", "paused_reason", "last_error"}
+    # What the output schema types one by one: the fields every answer carries. The others are named in
+    # the schema's description only (jobs_mcp/schemas.py `folded`): each typed field costs every client
+    # about 0.17 ms per session in its check of the schema (docs/performance.md, issue 16 phase 4).
+    TYPED: ClassVar[frozenset[str]] = frozenset({"id", "title", "status", "schedule_summary"})
 
     @classmethod
     def of(cls, job: Job, detail: Detail = "brief", spec: ScheduleSpec | None = None,
@@ -248,7 +249,7 @@ class RunView(PublicModel):
     steps: list[StepView] = Field(default_factory=list, description="Each model turn and tool call, in order")
 
     BRIEF: ClassVar[frozenset[str]] = frozenset({"outcome", "attempt", "verdict", "summary", "error"})
-    TYPED: ClassVar[frozenset[str]] = BRIEF | {"finished_at"}  # as JobView.TYPED
+    TYPED: ClassVar[frozenset[str]] = frozenset({"outcome"})  # as JobView.TYPED: what every answer carries
 
     @classmethod
     def of(cls, run: JobRun, timezone: str, detail: Detail = "brief",
