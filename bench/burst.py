@@ -28,7 +28,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine_common import as_datetime, database, have_postgres, open_store, percentile, rows
+from engine_common import (
+    FAR,
+    SAFETY_TICK_S,
+    SETTLE_S,
+    as_datetime,
+    database,
+    have_postgres,
+    open_store,
+    percentile,
+    rows,
+)
 from sampling import sampled
 from sqlalchemy import Engine, text, update
 
@@ -38,9 +48,6 @@ from store.run_types import JOBS
 from tests.support.nodes import Node, insert_reminders, start_node
 from tests.support.serve_process import JOBS_MCP
 
-SETTLE_S = 5.0  # after the nodes listen: the search model loads in the background
-SAFETY_TICK_S = 10.0  # the engine's safety interval with the default lease (scheduler/engine/loop.py)
-FAR = datetime(2100, 1, 1, tzinfo=UTC)
 DONE_TIMEOUT_S = 300.0
 POLL_S = 0.05  # the inbox count is polled this often: "all in the inbox" is seen at most this late
 

@@ -30,6 +30,10 @@ from store.repository import JobRepository  # noqa: E402
 from tests.support.databases import fresh_postgres_database, postgres_available  # noqa: E402
 from tests.support.nodes import Node, rows, start_node  # noqa: E402
 
+SETTLE_S = 5.0  # after the nodes listen: the search model (where there is one) loads in the background
+SAFETY_TICK_S = 10.0  # the engine's safety interval with the default lease (scheduler/engine/loop.py)
+FAR = datetime(2100, 1, 1, tzinfo=UTC)  # not due during a benchmark's set-up
+
 
 @contextmanager
 def database(kind: str) -> Iterator[str]:
@@ -91,7 +95,7 @@ def soon(seconds: float) -> datetime:
 
 
 __all__ = ["database", "have_postgres", "open_store", "insert_jobs", "start_nodes", "succeeded", "percentile",
-           "soon", "rows", "statistics"]
+           "soon", "rows", "statistics", "SETTLE_S", "SAFETY_TICK_S", "FAR"]
 
 
 def as_datetime(value: object) -> datetime:
