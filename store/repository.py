@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
@@ -34,7 +34,7 @@ from store.errors import InvalidArgument, NotFound, StaleVersion
 from store.lifecycle import check_transition
 from store.models import Job, JobEvent, JobRun
 from store.quick_reads import Prepared, QuickReads, WouldWait
-from store.unavailable import translated, unavailable_from
+from store.unavailable import translated
 from store.write_lock import write_lock
 
 
@@ -73,21 +73,14 @@ class JobRepository:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (SQLite: BEGIN IMMEDIATE), committed on success."""
-        with write_lock(self.engine), Session(self.engine, expire_on_commit=False) as session:
-            try:
-                with session.begin():
-                    yield session
-            except OperationalError as exc:
-                raise unavailable_from(exc) from exc
+        with translated(), write_lock(self.engine), Session(self.engine, expire_on_commit=False) as session, \
+                session.begin():
+            yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self._read_engine, expire_on_commit=False) as session:
-            try:
-                with session.begin():
-                    yield session
-            except OperationalError as exc:
-                raise unavailable_from(exc) from exc
+        with translated(), Session(self._read_engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @contextmanager
     def read_rows(self) -> Iterator[Connection]:
@@ -115,13 +108,11 @@ class JobRepository:
         # Core inserts of the row as built, not the ORM's unit of work (flush, identity map, instance
         # events): that was half of job_create in cProfile. `job` already holds every column's value.
         try:
-            with write_lock(self.engine), self.engine.begin() as conn:
+            with translated(), write_lock(self.engine), self.engine.begin() as conn:
                 insert_many(conn, _JOBS, [job.model_dump()])
                 insert_many(conn, _EVENTS, [event])
                 if before_commit is not None:
                     before_commit(job)
-        except OperationalError as exc:
-            raise unavailable_from(exc) from exc
         except IntegrityError:
             if job.idempotency_key:
                 existing = self.find_by_idempotency_key(job.owner, job.idempotency_key)
