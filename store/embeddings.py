@@ -26,6 +26,7 @@ from sqlalchemy import Engine, bindparam, or_, select, type_coerce, update
 from sqlalchemy.types import NullType
 from sqlmodel import col
 
+from store.engine import statement_reads
 from store.models import Job
 from store.row_faults import fault_text, is_row_fault, one_at_a_time
 from store.unavailable import translated
@@ -81,10 +82,7 @@ _CHANGED_FROM = (_CHANGE.where(col(Job.updated_at) >= bindparam("since")).order_
 class EmbeddingStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        # Each read is one statement, its own snapshot: on PostgreSQL a transaction around it only added the
-        # BEGIN and ROLLBACK round trips (every semantic search reads the change feed first).
-        self._read_engine = engine.execution_options(
-            **({"sqlite_begin": "DEFERRED"} if engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}))
+        self._read_engine = statement_reads(engine)  # each read is one statement
         self._reported: set[str] = set()
 
     def rows_by_id(self, job_ids: Sequence[str]) -> list[EmbeddingRow]:

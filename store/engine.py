@@ -35,6 +35,14 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def statement_reads(engine: Engine) -> Engine:
+    """`engine` for reads of one statement each (its own snapshot): SQLite begins them DEFERRED (no writer
+    slot), PostgreSQL runs them without a transaction around them, whose BEGIN and ROLLBACK were two more
+    round trips per read (every search, and the change feed read before each semantic search)."""
+    return engine.execution_options(
+        **({"sqlite_begin": "DEFERRED"} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}))
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)

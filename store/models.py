@@ -200,3 +200,8 @@ class OwnerSettings(SQLModel, table=True):
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # jobs without any
     quiet_hours: str | None = Field(default=None, max_length=L.QUIET_HOURS_MAX)  # "HH:MM-HH:MM" in `timezone`
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# The jobs table's columns but the stored search vector (1.5 KB of a row's bytes, never part of an answer):
+# what the reads that answer with jobs (by id, keyword hits) select.
+JOB_COLUMNS_WITHOUT_VECTOR: list[Column[Any]] = [c for c in Job.__table__.c if c.name != "embedding"]  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from store.bulk import insert_many
 from store.enums import JobStatus
 from store.errors import InvalidArgument, NotFound, StaleVersion
 from store.lifecycle import check_transition
-from store.models import Job, JobEvent, JobRun
+from store.models import JOB_COLUMNS_WITHOUT_VECTOR, Job, JobEvent, JobRun
 from store.quick_reads import Prepared, QuickReads, WouldWait
 from store.unavailable import translated
 from store.write_lock import write_lock
@@ -287,9 +287,9 @@ _RUNS = JobRun.__table__  # type: ignore[attr-defined]
 _QUICK_RUNS_MAX = 20
 # Built once: the hot reads skip statement construction on every call.
 _JOB_BY_ID = sa_select(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.owner == bindparam("owner"))
-# Without the search vector (1.5 KB of a row's bytes): these rows answer searches and dependency checks,
-# which never use it, and are never written back (a Job read so has embedding None).
-_JOBS_BY_IDS = (sa_select(*[c for c in _JOBS.c if c.name != "embedding"])
+# Without the search vector: these rows answer searches and dependency checks, which never use it, and
+# are never written back (a Job read so has embedding None).
+_JOBS_BY_IDS = (sa_select(*JOB_COLUMNS_WITHOUT_VECTOR)
                 .where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True))))
 _RECENT_RUNS = (
     sa_select(_RUNS)

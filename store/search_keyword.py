@@ -21,12 +21,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Float, Integer, Row, TextClause, bindparam, text
+from sqlalchemy import Connection, Engine, Float, Integer, Row, TextClause, bindparam, text
 from sqlalchemy import column as sa_column
 from sqlalchemy.exc import DBAPIError
 
+from store.engine import is_sqlite, statement_reads
 from store.errors import InvalidArgument
-from store.models import Job
+from store.models import JOB_COLUMNS_WITHOUT_VECTOR, Job
 
 MAX_TERMS = 32
 MIN_WINDOW = 40  # candidates ranked before the row filters; widened while too few pass them
@@ -52,11 +53,6 @@ class KeywordHit:
     job_id: str
     score: float
     job: Job | None = None  # the job's row, when the search was asked for it (`with_jobs`)
-
-
-# A hit's job row, read by the ranking query itself when the caller answers with the jobs: the stored
-# vector (1.5 KB, never part of an answer) is left out, as in JobRepository.get_jobs.
-_JOB_COLUMNS: list[Column[Any]] = [c for c in Job.__table__.c if c.name != "embedding"]  # type: ignore[attr-defined]
 
 
 def keyword_terms(keywords: str | Sequence[str]) -> list[Term]:
@@ -172,11 +168,8 @@ class KeywordSearch:
     """Ranked keyword lookup for one database."""
 
     def __init__(self, engine: Engine) -> None:
-        self._sqlite = engine.dialect.name == "sqlite"
-        # A search is one statement, its own snapshot: on PostgreSQL a transaction around it only added the
-        # BEGIN and ROLLBACK round trips.
-        self._engine = engine.execution_options(
-            **({"sqlite_begin": "DEFERRED"} if self._sqlite else {"isolation_level": "AUTOCOMMIT"}))
+        self._sqlite = is_sqlite(engine)
+        self._engine = statement_reads(engine)  # a search is one statement
 
     def search(
         self,
@@ -283,17 +276,17 @@ def _statement(sql: str, lists: tuple[str, ...], with_jobs: bool, ranked: bool =
         return stmt
     # Typed like the ORM's columns, so the job rows come back as JobRepository.get_jobs reads them.
     extra = [sa_column("score", Float)] + ([sa_column("ranked", Integer)] if ranked else [])
-    return stmt.columns(*_JOB_COLUMNS, *extra)  # type: ignore[return-value]
+    return stmt.columns(*JOB_COLUMNS_WITHOUT_VECTOR, *extra)  # type: ignore[return-value]
 
 
 def _selected(with_jobs: bool) -> str:
-    return ", ".join(f"j.{c.name}" for c in _JOB_COLUMNS) if with_jobs else "j.id"
+    return ", ".join(f"j.{c.name}" for c in JOB_COLUMNS_WITHOUT_VECTOR) if with_jobs else "j.id"
 
 
 def _hits(rows: Sequence[Row[Any]], with_jobs: bool) -> list[KeywordHit]:
     if not with_jobs:
         return [KeywordHit(job_id=str(r[0]), score=float(r[1])) for r in rows]
-    names = [c.name for c in _JOB_COLUMNS]
+    names = [c.name for c in JOB_COLUMNS_WITHOUT_VECTOR]
     score = len(names)
     return [KeywordHit(job_id=str(r[0]), score=float(r[score]),
                        job=Job.model_construct(**dict(zip(names, r, strict=False)))) for r in rows]
