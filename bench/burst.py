@@ -30,21 +30,19 @@ from pathlib import Path
 
 from engine_common import (
     FAR,
-    SAFETY_TICK_S,
-    SETTLE_S,
     as_datetime,
     database,
+    due_together,
     have_postgres,
     open_store,
     percentile,
     rows,
 )
 from sampling import sampled
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, text
 
 from scheduler.search.encoder import DIMENSIONS, ONNX_NAME
 from scheduler.search.vectors import to_bytes
-from store.run_types import JOBS
 from tests.support.nodes import Node, insert_reminders, start_node
 from tests.support.serve_process import JOBS_MCP
 
@@ -106,12 +104,7 @@ def burst_jobs_mcp(kind: str, nodes: int, count: int, profile_dir: Path | None =
         try:
             for n in range(nodes):
                 started.append(start_node(url, Path(logs), name=f"node{n}", command=[JOBS_MCP, "serve"]))
-            time.sleep(SETTLE_S)
-            # The fire is set once the nodes are up and idle, in one statement, to a whole second (as people
-            # pick) after every node's next safety tick: that tick reads the new earliest fire and arms for it.
-            fire = datetime.fromtimestamp(round(time.time() + SAFETY_TICK_S + 2), UTC)
-            with engine.begin() as conn:
-                conn.execute(update(JOBS).values(run_at=fire, next_run_at=fire))
+            fire = due_together(engine, "run_at", "next_run_at")
             margin_s = fire.timestamp() - time.time()
             print(f"  {kind} x{nodes}: {count} reminders due at {fire:%H:%M:%S}", flush=True)
             outputs = [profile_dir / f"burst-{kind}-{count}-node{n}.txt" for n in range(nodes)] if profile_dir else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine, update  # noqa: E402
 
 from jobs_mcp.app import build_app  # noqa: E402
 from jobs_mcp.config import Settings  # noqa: E402
@@ -27,12 +28,24 @@ from store.enums import JobStatus  # noqa: E402
 from store.ids import new_job_id  # noqa: E402
 from store.models import Job, JobEvent  # noqa: E402
 from store.repository import JobRepository  # noqa: E402
+from store.run_types import JOBS  # noqa: E402
 from tests.support.databases import fresh_postgres_database, postgres_available  # noqa: E402
 from tests.support.nodes import Node, rows, start_node  # noqa: E402
 
 SETTLE_S = 5.0  # after the nodes listen: the search model (where there is one) loads in the background
 SAFETY_TICK_S = 10.0  # the engine's safety interval with the default lease (scheduler/engine/loop.py)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)  # not due during a benchmark's set-up
+
+
+def due_together(engine: Engine, *columns: str) -> datetime:
+    """Once the nodes are up and idle (SETTLE_S), every job's `columns` set in one statement to the same
+    whole second (as people pick), after every node's next safety tick: that tick reads the new earliest
+    fire and arms for it. Returns that second."""
+    time.sleep(SETTLE_S)
+    fire = datetime.fromtimestamp(round(time.time() + SAFETY_TICK_S + 2), UTC)
+    with engine.begin() as conn:
+        conn.execute(update(JOBS).values(dict.fromkeys(columns, fire)))
+    return fire
 
 
 @contextmanager
@@ -95,7 +108,7 @@ def soon(seconds: float) -> datetime:
 
 
 __all__ = ["database", "have_postgres", "open_store", "insert_jobs", "start_nodes", "succeeded", "percentile",
-           "soon", "rows", "statistics", "SETTLE_S", "SAFETY_TICK_S", "FAR"]
+           "soon", "rows", "statistics", "due_together", "FAR"]
 
 
 def as_datetime(value: object) -> datetime:

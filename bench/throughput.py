@@ -5,10 +5,10 @@ real server processes on a SQLite file (1 node) and on PostgreSQL (1 and 3 nodes
 Runs/s is the number of runs over the time from the first run's start until the
 benchmark sees them all committed.
 
-As in bench/burst.py, the jobs are made due only once the nodes are up and idle (SETTLE_S after
-they answer, a whole second past their next safety tick): due before the nodes started, the first
-batches ran while each node was still starting (uvicorn, the garbage collector's first passes),
-which measured the start-up as much as the engine.
+As in bench/burst.py, the jobs are made due only once the nodes are up and idle
+(`engine_common.due_together`): due before the nodes started, the first batches ran while each
+node was still starting (uvicorn, the garbage collector's first passes), which measured the
+start-up as much as the engine.
 
     .venv/bin/python bench/throughput.py [jobs] [max_concurrent_runs]
 """
@@ -23,10 +23,9 @@ from pathlib import Path
 
 from engine_common import (
     FAR,
-    SAFETY_TICK_S,
-    SETTLE_S,
     as_datetime,
     database,
+    due_together,
     have_postgres,
     insert_jobs,
     open_store,
@@ -34,9 +33,6 @@ from engine_common import (
     start_nodes,
     succeeded,
 )
-from sqlalchemy import update
-
-from store.run_types import JOBS
 
 POLL_S = 0.02  # "all committed" is seen at most this late
 GOAL_RUNS_S = 10_000
@@ -48,10 +44,7 @@ def measure(kind: str, nodes: int, jobs: int, max_concurrent: int) -> None:
         insert_jobs(repo, [FAR] * jobs, recurring=True)
         started = start_nodes(url, nodes, Path(logs), max_concurrent)
         try:
-            time.sleep(SETTLE_S)
-            fire = datetime.fromtimestamp(round(time.time() + SAFETY_TICK_S + 2), UTC)
-            with engine.begin() as conn:  # one statement: every job due at the same whole second
-                conn.execute(update(JOBS).values(anchor_at=fire, next_run_at=fire))
+            due_together(engine, "anchor_at", "next_run_at")
             deadline = time.monotonic() + 300
             while succeeded(engine) < jobs and time.monotonic() < deadline:
                 time.sleep(POLL_S)
