@@ -326,8 +326,12 @@ class RunListResult(PublicModel):
                                                                       "first, with actor and reason")
 
 
-# The views whose output schema types only the fields of a brief answer (see JobView.TYPED).
+# The views whose output schema types only the fields every answer carries (see JobView.TYPED), and every
+# field a brief answer may carry, which the schema's description names apart from the full answer's others.
 TYPED_FIELDS: dict[str, frozenset[str]] = {"JobView": JobView.TYPED, "RunView": RunView.TYPED}
+BRIEF_FIELDS: dict[str, frozenset[str]] = {
+    "JobView": JobView.BRIEF | JobView.ABOUT | {"schedule_summary", "paused_reason", "last_error", "archived_from"},
+    "RunView": RunView.BRIEF | {"finished_at"}}
 
 
 def fires_of(job: Job, now: datetime, count: int = 3, spec: ScheduleSpec | None = None) -> list[str]:

@@ -8,7 +8,8 @@ optional argument may simply be left out, so dropping the null branch changes no
 `tests/support/schema_lint.py` checks the result with the Inspector's rules.
 
 Output schemas type one by one only the fields every answer carries (`folded`, `TYPED_FIELDS`); the
-other fields are named in the view's description. Every client of the official SDK checks each
+other fields are named in the view's description, those a brief answer may carry apart from the full
+answer's (`BRIEF_FIELDS`). Every client of the official SDK checks each
 output schema against the JSON Schema meta-schema once per session, at a cost that grows with the
 number of typed properties (about 0.17 ms each quiet, 0.5 ms on 2 busy cores), and every session's
 tools/list carries them: typing all 90 fields of `job_retrieval_by_id`'s answer cost a client 40-90 ms
@@ -26,7 +27,7 @@ from typing import Any
 
 from mcp_types import Tool as MCPTool
 
-from jobs_mcp.results import TYPED_FIELDS
+from jobs_mcp.results import BRIEF_FIELDS, TYPED_FIELDS
 
 # Keywords whose value is a map of name -> schema, a list of schemas, or one schema.
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -67,10 +68,11 @@ def _collapse(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def folded(schema: dict[str, Any], typed: Mapping[str, Collection[str]] = TYPED_FIELDS) -> dict[str, Any]:
+def folded(schema: dict[str, Any], typed: Mapping[str, Collection[str]] = TYPED_FIELDS,
+           brief: Mapping[str, Collection[str]] = BRIEF_FIELDS) -> dict[str, Any]:
     """A copy of the output schema `schema` whose `$defs` named in `typed` keep only those properties; the
-    others are listed, with their defaults, in the definition's description. Definitions no longer
-    referenced are dropped."""
+    others are listed, with their defaults, in the definition's description: first those a brief answer
+    may carry (`brief`), then the full answer's. Definitions no longer referenced are dropped."""
     defs = schema.get("$defs")
     if not isinstance(defs, dict):
         return schema
@@ -79,10 +81,13 @@ def folded(schema: dict[str, Any], typed: Mapping[str, Collection[str]] = TYPED_
         view = defs.get(name)
         if not isinstance(view, dict) or not isinstance(view.get("properties"), dict):
             continue
-        rest = [_named(field, sub) for field, sub in view["properties"].items() if field not in keep]
-        if not rest:
+        untyped = [(field, sub) for field, sub in view["properties"].items() if field not in keep]
+        if not untyped:
             continue
-        note = f"With detail full also: {', '.join(rest)}."
+        in_brief = brief.get(name, ())
+        lists = (("Also in a brief answer", [_named(f, sub) for f, sub in untyped if f in in_brief]),
+                 ("With detail full also", [_named(f, sub) for f, sub in untyped if f not in in_brief]))
+        note = " ".join(f"{label}: {', '.join(named)}." for label, named in lists if named)
         defs[name] = {**view, "properties": {f: s for f, s in view["properties"].items() if f in keep},
                       "description": f"{view['description']} {note}" if view.get("description") else note}
     body = {key: value for key, value in schema.items() if key != "$defs"}

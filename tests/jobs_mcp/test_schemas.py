@@ -51,6 +51,10 @@ async def test_output_schemas_type_the_brief_fields_and_name_the_others(server: 
     assert set(job["required"]) <= JobView.TYPED
     assert "cron, interval_seconds" in job["description"] and "steps." in run["description"]
     assert "max_attempts (default 3)" in job["description"]  # the defaults an answer leaves out stay named
+    # A brief answer's untyped fields are not said to come with detail full only.
+    brief_part, full_part = job["description"].split("With detail full also:")
+    assert "next_run_local" in brief_part and "next_run_local" not in full_part
+    assert "verdict" in run["description"].split("With detail full also:")[0]
     assert "$defs" not in schema  # StepView and DeliveryView were only under the full fields
 
 
@@ -90,6 +94,9 @@ def test_folding_keeps_definitions_still_referenced_and_leaves_others_alone() ->
     assert out["$defs"]["A"]["description"] == "With detail full also: y, n (default 0)."
     assert set(out["$defs"]) == {"A", "B", "C"} and out["$defs"]["C"] == schema["$defs"]["C"]
     assert folded({"type": "object"}) == {"type": "object"}
+    # Untyped fields a brief answer may carry are named apart from the full answer's.
+    split = folded(schema, {"A": {"x", "b"}}, {"A": {"y"}})
+    assert split["$defs"]["A"]["description"] == "Also in a brief answer: y. With detail full also: n (default 0)."
 
 
 @pytest.mark.parametrize(("schema", "rule"), [
