@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, not_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, select, update
 from sqlmodel import col
 
 from store.engine import is_sqlite
 from store.enums import JobAction, JobStatus, RunOutcome
 from store.ids import new_run_id
 from store.lifecycle import check_transition
-from store.models import Job
+from store.models import SLOT_JOBS, Job
 from store.repository import JobRepository
 from store.row_faults import (
     fault_text,
@@ -73,7 +73,8 @@ _HELD_ASIDE = {S(status): S(status) for status in _HELD} | {S.IN_PROGRESS: S.FAI
 
 def reminder_rows() -> ColumnElement[bool]:
     """The jobs the reminder lane fires (store/reminders.py): plain reminders. A cost limit needs the
-    job's spend read per run, so such a job keeps the slot path."""
+    job's spend read per run, so such a job keeps the slot path. Of the ACTIVE jobs, the others are
+    `store.models.SLOT_JOBS`."""
     return and_(JOBS.c.action == JobAction.NOTIFY.value, JOBS.c.max_cost_usd.is_(None))
 
 
@@ -117,7 +118,7 @@ class ClaimStore:
         """
         if limit <= 0:
             return ClaimBatch([], 0, 0)
-        where = self.due(now) + ([not_(reminder_rows())] if reminders_apart else [])
+        where = self.slot_due(now) if reminders_apart else self.due(now)
         try:
             return self._claim(now, worker, limit, lease_s, plan, where)
         except Exception as exc:
@@ -133,6 +134,11 @@ class ClaimStore:
     @staticmethod
     def due(now: datetime) -> list[ColumnElement[bool]]:
         return [JOBS.c.status == S.ACTIVE.value, JOBS.c.next_run_at <= now, JOBS.c.claimed_by.is_(None)]
+
+    @staticmethod
+    def slot_due(now: datetime) -> list[ColumnElement[bool]]:
+        """Due and not the reminder lane's: read through the partial index ix_jobs_due_slots."""
+        return [SLOT_JOBS, JOBS.c.next_run_at <= now, JOBS.c.claimed_by.is_(None)]
 
     def due_ids(self, where: list[ColumnElement[bool]], limit: int) -> list[str]:
         with self.repo.read() as session:
@@ -317,9 +323,11 @@ class ClaimStore:
     def next_due(self, reminders: bool | None = None) -> datetime | None:
         """The earliest next_run_at of an ACTIVE, unclaimed job; of the reminder lane's jobs only
         (`reminders` True) or of the others only (False)."""
-        where = [JOBS.c.status == S.ACTIVE.value, JOBS.c.claimed_by.is_(None), JOBS.c.next_run_at.is_not(None)]
-        if reminders is not None:
-            where.append(reminder_rows() if reminders else not_(reminder_rows()))
+        where = [JOBS.c.claimed_by.is_(None), JOBS.c.next_run_at.is_not(None)]
+        if reminders is False:
+            where.append(SLOT_JOBS)
+        else:
+            where += [JOBS.c.status == S.ACTIVE.value] + ([reminder_rows()] if reminders else [])
         with self.repo.read() as session:
             # ORDER BY ... LIMIT 1 walks the (status, next_run_at) index up to the first match.
             return session.connection().execute(

@@ -7,18 +7,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, select, text
 
 from scheduler.clock import FakeClock
 from scheduler.engine.fires import plan_due
 from scheduler.engine.verdicts import plan_recovery, plan_release
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.service import JobService
-from store.claims import ClaimStore
+from store.claims import ClaimStore, reminder_rows
 from store.enums import JobStatus
-from store.models import Job
+from store.models import SLOT_JOBS, Job
 from store.repository import JobRepository
-from store.run_types import FirePlan
+from store.run_types import JOBS, FirePlan
 from tests.support.damage import damage
 
 
@@ -192,3 +192,64 @@ def test_a_failure_that_is_not_the_rows_changes_nothing(
         claims.claim_due(clock.now(), "node-a", 10, 30, broken_plan)
     assert [repo.get_job("alice", job_id).status for job_id in ids] == [JobStatus.ACTIVE.value] * 3
     assert [runs_of(repo, job_id) for job_id in ids] == [[], [], []]
+
+
+def test_the_slot_claim_leaves_plain_reminders_to_the_lane_and_takes_every_other_due_job(
+        repo: JobRepository, claims: ClaimStore, service: JobService, clock: FakeClock) -> None:
+    plain = reminder(service, minutes=-2)
+    capped = reminder(service, minutes=-1, max_cost_usd=0.5)  # its spend is read per run: a slot's work
+    agent = service.create("alice", JobInput(title="Digest", instructions="digest", action="agent",
+                                             run_at=(clock.now() - timedelta(minutes=1)).isoformat())).job.id
+    with repo.engine.connect() as conn:  # of the ACTIVE jobs, each is the lane's or the slots', never both
+        lane = set(conn.execute(select(JOBS.c.id).where(JOBS.c.status == "ACTIVE", reminder_rows())).scalars())
+        slots = set(conn.execute(select(JOBS.c.id).where(SLOT_JOBS)).scalars())
+    assert (lane, slots) == ({plain}, {capped, agent})
+    assert claims.next_due(reminders=True) == clock.now() - timedelta(minutes=2)
+    assert claims.next_due(reminders=False) == clock.now() - timedelta(minutes=1)
+
+    batch = claims.claim_due(clock.now(), "node-a", 10, 30, plan_due, reminders_apart=True)
+    assert sorted(c.job.id for c in batch.claims) == sorted([capped, agent])
+    assert repo.get_job("alice", plain).status == "ACTIVE"
+    assert claims.next_due(reminders=False) is None
+
+
+def test_the_slot_claim_reads_only_slot_jobs_through_their_partial_index(
+        repo: JobRepository, claims: ClaimStore, service: JobService, clock: FakeClock) -> None:
+    # A burst of due reminders sits in ix_jobs_due in front of every later job: a claim reading that index
+    # walked all of them on each engine pass (docs/performance.md, phase 5).
+    due = clock.now() - timedelta(minutes=1)
+    with repo.write() as session:
+        session.add_all([Job(id=f"job_burst{n:04}", owner="alice", title="Tea", instructions="tea", job_type="ONE_OFF",
+                             action="notify", timezone="UTC", run_at=due, status="ACTIVE", next_run_at=due,
+                             created_at=due, updated_at=due) for n in range(500)])
+    reminder(service, minutes=-1, max_cost_usd=0.5)
+    if repo.engine.dialect.name == "postgresql":
+        with repo.engine.begin() as conn:
+            conn.execute(text("ANALYZE jobs"))  # as autovacuum would have: the planner weighs both indexes' sizes
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn: object, cursor: object, statement: str, parameters: object, context: object,
+             executemany: bool) -> None:
+        if "UPDATE jobs SET status" in statement:  # the claim (its due rows in a CTE)
+            statements.append((statement, parameters))
+
+    event.listen(repo.engine, "before_cursor_execute", seen)
+    try:
+        claims.claim_due(clock.now(), "node-a", 8, 30, plan_due, reminders_apart=True)
+    finally:
+        event.remove(repo.engine, "before_cursor_execute", seen)
+    [(statement, parameters)] = statements
+    plan = plan_of(repo, statement, parameters)
+    assert plan.count("ix_jobs_due_slots") == 1, plan
+
+
+def plan_of(repo: JobRepository, statement: str, parameters: object) -> str:
+    """The query plan of a statement as executed (its driver SQL and parameters), not run."""
+    with repo.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()  # type: ignore[arg-type]
+            plan = " ".join(str(row[-1]) for row in rows)
+            assert "COVERING INDEX ix_jobs_due_slots" in plan, plan  # the row lookups spared: see store.models
+            return plan
+        conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: only which index is the question
+        return " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters).all())  # type: ignore[arg-type]

@@ -7,17 +7,20 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlmodel import SQLModel
 
+from store.claims import ClaimStore
 from store.engine import make_engine
 from store.errors import SchemaTooNew
+from store.run_types import JOBS
 from store.schema import (
     BASELINE,
     PRE_MIGRATION_MAY_LACK,
@@ -119,7 +122,8 @@ def test_a_database_of_the_release_before_migrations_is_completed_and_stamped(
     # What that release's start did: create_all of its tables (tables added by later revisions are theirs).
     SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[name] for name in BEFORE_MIGRATIONS])
     ensure_keyword_index(engine)
-    with engine.begin() as conn:  # that release had none of the later revisions' columns and tables
+    with engine.begin() as conn:  # that release had none of the later revisions' columns, indexes and tables
+        conn.execute(text("DROP INDEX ix_jobs_due_slots"))  # revision 0007's
         for table, column in sorted(PRE_MIGRATION_MAY_LACK - {("jobs", "max_cost_usd")}):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         if not had_max_cost:  # a database older than the column schema_additions added
@@ -277,3 +281,23 @@ def test_revision_0006_drops_the_run_index_the_job_and_fire_index_covers(engine:
         plan = " ".join(str(row[-1]) for row in conn.execute(
             text("EXPLAIN QUERY PLAN SELECT id FROM job_runs WHERE job_id = 'job_1'")))
     assert "USING INDEX ix_job_runs_job_started" in plan or "USING COVERING INDEX ix_job_runs_job_started" in plan
+
+
+def test_revision_0007_adds_the_slot_claims_partial_index_as_the_models_describe_it(engine: Engine) -> None:
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0006")
+    assert "ix_jobs_due_slots" not in {i["name"] for i in inspect(engine).get_indexes("jobs")}
+
+    assert ensure_schema(engine) == head()
+    [index] = [i for i in inspect(engine).get_indexes("jobs") if i["name"] == "ix_jobs_due_slots"]
+    assert index["column_names"] == ["status", "next_run_at", "claimed_by", "id", "action", "max_cost_usd"]
+    if engine.dialect.name != "sqlite":
+        return
+    # The migration's WHERE is written as the slot claim's, term for term: else SQLite would not use it.
+    claim = select(JOBS.c.id).where(*ClaimStore.slot_due(datetime(2026, 12, 7, 9, tzinfo=UTC))).limit(8)
+    with engine.connect() as conn:
+        rows = conn.execute(text("EXPLAIN QUERY PLAN " + str(claim.compile(engine, compile_kwargs={
+            "literal_binds": True}))))
+        assert "COVERING INDEX ix_jobs_due_slots" in " ".join(str(row[-1]) for row in rows)
