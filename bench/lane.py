@@ -10,14 +10,18 @@ batch is one write transaction: on SQLite, what a tool's write may wait behind).
 timezone), so each fire also computes a next fire; `--profile FILE` writes cProfile
 stats of the burst (read them with `python -m pstats FILE`). `--history N` gives every job N earlier
 runs first (a daily reminder keeps 180 under the default retention): what an insert into the run
-table's indexes costs depends on how large they are.
+table's indexes costs depends on how large they are. `--passes` drives whole engine passes
+(`Poller.tick`: the dependency settle and the slot claim before each reminder batch, each through
+a worker thread) instead of the lane's store call alone: what each pass costs beside its batch.
 
     .venv/bin/python bench/lane.py [--jobs 10000] [--kind sqlite|postgres] [--recurring] [--batch 500] [--history 100]
+                                   [--passes]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import gc
 import time
@@ -90,6 +94,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--profile", default=None, metavar="FILE")
     parser.add_argument("--history", type=int, default=0, metavar="N", help="N earlier runs of every job first")
+    parser.add_argument("--passes", action="store_true", help="whole engine passes (Poller.tick), not the lane alone")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="move the heap built so far out of the collector's reach first (gc.freeze)")
     args = parser.parse_args()
@@ -111,19 +116,34 @@ def main() -> None:
         if args.gc_freeze:
             gc.collect()
             gc.freeze()
+        lane.batch = batch
+        poller = app.engine.poller
+
+        async def fire() -> tuple[int, bool]:
+            """One batch (or one pass): reminders that ran, and whether more may be due."""
+            if args.passes:
+                report = await poller.tick(clock.now())
+                return report.reminders, report.more_reminders
+            fired = lane.store.fire_due(clock.now(), lane.worker, batch, lane.plan)
+            return fired.ran, fired.examined >= batch
+
+        async def burst() -> None:
+            nonlocal ran
+            while True:
+                t0 = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                fired, more = await fire()
+                if profiler:
+                    profiler.disable()
+                batches.append((time.perf_counter() - t0) * 1000)
+                ran += fired
+                if not more:
+                    break
+
         collector.on = True
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        while True:
-            t0 = time.perf_counter()
-            if profiler:
-                profiler.enable()
-            fired = lane.store.fire_due(clock.now(), lane.worker, batch, lane.plan)
-            if profiler:
-                profiler.disable()
-            batches.append((time.perf_counter() - t0) * 1000)
-            ran += fired.ran
-            if fired.examined < batch:
-                break
+        asyncio.run(burst())
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         collector.on = False
         if profiler:
@@ -132,7 +152,8 @@ def main() -> None:
             runs = conn.execute(text("SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'")).scalar()
             inbox = conn.execute(text("SELECT count(*) FROM deliveries WHERE kind = 'inbox'")).scalar()
         kind = "every weekday at 9" if args.recurring else "one-off"
-        print(f"lane {args.kind}: {ran} {kind} reminders in {len(batches)} batches of {batch}: wall {wall:.2f} s "
+        what = "engine passes" if args.passes else "batches"
+        print(f"lane {args.kind}: {ran} {kind} reminders in {len(batches)} {what} of {batch}: wall {wall:.2f} s "
               f"({ran / wall:,.0f}/s), CPU {cpu:.2f} s ({ran / cpu:,.0f} per CPU-second); batch p50 "
               f"{percentile(batches, 0.5):.0f} ms, longest {max(batches):.0f} ms; garbage collector {collector.runs} "
               f"runs, {collector.seconds:.2f} s; {runs} runs, {inbox} inbox rows")
