@@ -22,7 +22,7 @@ from jobs_mcp.commands.common import (
 )
 from jobs_mcp.commands.wake import wake_nodes
 from jobs_mcp.tools_jobs import parse_filter
-from scheduler.schedules.job_schedule import summary_of
+from scheduler.schedules.job_schedule import listed_summary
 from store import operator
 from store.enums import JobStatus, JobType
 from store.errors import InvalidArgument
@@ -57,15 +57,8 @@ def list_jobs(owner: str | None, status: tuple[str, ...], job_type: tuple[str, .
         print_json({"jobs": [job_json(j) for j in found]})
         return
     print_table(None, ["ID", "OWNER", "TYPE", "STATUS", "NEXT RUN (UTC)", "RUNS", "TITLE", "SCHEDULE"],
-                [[j.id, j.owner, j.job_type, j.status, when(j.next_run_at), j.run_count, j.title, _schedule(j)]
+                [[j.id, j.owner, j.job_type, j.status, when(j.next_run_at), j.run_count, j.title, listed_summary(j)]
                  for j in found])
-
-
-def _schedule(job: Job) -> str:
-    try:
-        return summary_of(job)
-    except Exception:  # noqa: BLE001  (a damaged row still lists)
-        return job.schedule_text or ""
 
 
 @jobs.command()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from scheduler.schedules.job_schedule import summary_of
+from scheduler.schedules.job_schedule import listed_summary
 from store.enums import JobStatus, JobType
 from store.models import Delivery, Job, JobRun
 from store.overview import cost_per_day, count_jobs, find_job, find_jobs, job_deliveries, job_runs
@@ -88,13 +88,6 @@ class JobPage:
     chart: Chart | None = None
 
 
-def _schedule(job: Job) -> str:
-    try:
-        return summary_of(job)
-    except Exception:  # noqa: BLE001  (a damaged row still lists; the tools report the fault)
-        return job.cron or job.schedule_text or "?"
-
-
 def chart(repo: JobRepository, owner: str | None, now: datetime, job_id: str | None = None) -> Chart:
     """The last CHART_DAYS UTC days' cost, every day present (a day without runs is a zero bar)."""
     first = (now - timedelta(days=CHART_DAYS - 1)).date()
@@ -114,7 +107,8 @@ def job_list(repo: JobRepository, owner: str | None, filters: Filters) -> JobLis
     whose = owner if owner is not None else (filters.owner or None)
     jobs = find_jobs(repo, whose, before=filters.before, limit=PAGE + 1, **matching)
     older = jobs[PAGE - 1].id if len(jobs) > PAGE else None
-    return JobList([JobRow(job, _schedule(job)) for job in jobs[:PAGE]], count_jobs(repo, whose, **matching), older)
+    rows = [JobRow(job, listed_summary(job)) for job in jobs[:PAGE]]
+    return JobList(rows, count_jobs(repo, whose, **matching), older)
 
 
 def job_page(repo: JobRepository, owner: str | None, job_id: str, now: datetime) -> JobPage | None:
@@ -129,5 +123,5 @@ def job_page(repo: JobRepository, owner: str | None, job_id: str, now: datetime)
     channels: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in deliveries:
         channels[delivery.kind].append(delivery)
-    return JobPage(job, _schedule(job), runs, len(newest) > RUNS_SHOWN, dict(channels),
+    return JobPage(job, listed_summary(job), runs, len(newest) > RUNS_SHOWN, dict(channels),
                    chart(repo, job.owner, now, job.id))

@@ -37,6 +37,15 @@ def summary_of(job: Job) -> str:
     return _described(spec_of(job))
 
 
+def listed_summary(job: Job) -> str:
+    """The summary an operator's listing shows (dashboard, command line): a damaged row still lists, with
+    its schedule as stored; the tools report the fault."""
+    try:
+        return summary_of(job)
+    except Exception:  # noqa: BLE001  (any fault of the row's own data)
+        return job.cron or job.schedule_text or "?"
+
+
 # Every answer that shows a job carries its summary, and people share a few schedules: the words of
 # a spec (frozen, and `describe` reads nothing else) are worked out once.
 _described = lru_cache(maxsize=4096)(describe)

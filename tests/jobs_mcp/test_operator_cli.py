@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import text
 
 from jobs_mcp.app import App, build_app
 from jobs_mcp.cli import main
@@ -18,6 +19,7 @@ from jobs_mcp.config import Settings
 from scheduler.clock import FakeClock, SystemClock
 from scheduler.jobs.job_input import JobInput
 from scheduler.jobs.owner_defaults import OwnerSettingsInput
+from scheduler.schedules.job_schedule import listed_summary
 from store.models import Job
 from tests.support.serve_process import JOBS_MCP
 
@@ -70,6 +72,16 @@ def test_jobs_list_filters_and_json(seeded: tuple[str, App, dict[str, Job]]) -> 
     assert [j["id"] for j in completed] == [jobs["ran"].id]
     table = cli(url, "jobs", "list")
     assert table.exit_code == 0 and "Invoices" in table.output and "bob" in table.output
+
+
+def test_a_damaged_schedule_still_lists_as_stored(seeded: tuple[str, App, dict[str, Job]]) -> None:
+    url, app, jobs = seeded
+    with app.db.begin() as conn:  # past every check, as a manual edit leaves it
+        conn.execute(text("UPDATE jobs SET cron = '61 25 * * *' WHERE id = :id"), {"id": jobs["daily"].id})
+    table = cli(url, "jobs", "list", "--owner", "alice")
+    assert table.exit_code == 0 and "61 25 * * *" in table.output and "Call Mum" in table.output
+    assert listed_summary(app.repo.get_job("alice", jobs["daily"].id)) == "61 25 * * *"  # the dashboard's too
+    assert listed_summary(jobs["bob"]) == "Daily at 09:00 (UTC)"
 
 
 def test_show_and_runs_give_the_job_its_runs_and_events(seeded: tuple[str, App, dict[str, Job]]) -> None:
