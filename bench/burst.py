@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import machine
 from engine_common import (
     FAR,
     as_datetime,
@@ -229,3 +230,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(machine.line())

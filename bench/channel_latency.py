@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import machine
 from engine_common import database, open_store, percentile
 from sqlalchemy import text
 
@@ -133,3 +134,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(machine.line())

@@ -27,6 +27,7 @@ import gc
 import time
 from datetime import UTC, datetime, timedelta
 
+import machine
 from engine_common import database, open_store, percentile
 from sqlalchemy import Engine, text
 
@@ -163,3 +164,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(machine.line())

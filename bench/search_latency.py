@@ -37,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import machine
 from mcp import Client  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -224,3 +225,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(machine.line())

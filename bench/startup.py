@@ -36,6 +36,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -154,7 +155,7 @@ def main() -> None:
             print(command)
             print("  " + summary("later starts, new database", fresh[command]))
             print("  " + summary("restarts, same database", restarts[command]))
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(machine.line())
 
 
 if __name__ == "__main__":

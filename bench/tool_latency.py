@@ -39,6 +39,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import machine  # noqa: E402
 from sampling import sampled  # noqa: E402
 
 from jobs_mcp.app import build_app  # noqa: E402
@@ -355,3 +356,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(machine.line())
