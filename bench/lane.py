@@ -15,7 +15,7 @@ table's indexes costs depends on how large they are. `--passes` drives whole eng
 a worker thread) instead of the lane's store call alone: what each pass costs beside its batch.
 
     .venv/bin/python bench/lane.py [--jobs 10000] [--kind sqlite|postgres] [--recurring] [--batch 500] [--history 100]
-                                   [--passes]
+                                   [--passes] [--collector-on] [--gc-freeze]
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ def main() -> None:
     parser.add_argument("--profile", default=None, metavar="FILE")
     parser.add_argument("--history", type=int, default=0, metavar="N", help="N earlier runs of every job first")
     parser.add_argument("--passes", action="store_true", help="whole engine passes (Poller.tick), not the lane alone")
+    parser.add_argument("--collector-on", action="store_true",
+                        help="keep the garbage collector on during each batch (the lane pauses it)")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="move the heap built so far out of the collector's reach first (gc.freeze)")
     args = parser.parse_args()
@@ -118,6 +120,8 @@ def main() -> None:
             gc.collect()
             gc.freeze()
         lane.batch = batch
+        if args.collector_on:  # the batch as the lane fired it before scheduler/engine/collector.py
+            lane.fire_batch = lambda now: lane.store.fire_due(now, lane.worker, lane.batch, lane.plan)  # type: ignore[method-assign]
         poller = app.engine.poller
 
         async def fire() -> tuple[int, bool]:
@@ -125,7 +129,7 @@ def main() -> None:
             if args.passes:
                 report = await poller.tick(clock.now())
                 return report.reminders, report.more_reminders
-            fired = lane.store.fire_due(clock.now(), lane.worker, batch, lane.plan)
+            fired = lane.fire_batch(clock.now())
             return fired.ran, fired.examined >= batch
 
         async def burst() -> None:

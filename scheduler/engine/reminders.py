@@ -21,6 +21,7 @@ from datetime import datetime
 import anyio.to_thread
 
 from scheduler.engine.actions import Action, NotifyAction, reminder_result
+from scheduler.engine.collector import collector_paused
 from scheduler.engine.fires import plan_due
 from scheduler.engine.retry import RetryPolicy
 from scheduler.engine.verdicts import plan_finish
@@ -51,7 +52,12 @@ class ReminderLane:
         return type(actions.get(JobAction.NOTIFY.value)) is NotifyAction
 
     async def fire(self, now: datetime) -> ReminderBatch:
-        return await anyio.to_thread.run_sync(self.store.fire_due, now, self.worker, self.batch, self.plan)
+        return await anyio.to_thread.run_sync(self.fire_batch, now)
+
+    def fire_batch(self, now: datetime) -> ReminderBatch:
+        """One batch, in the calling (worker) thread, with the garbage collector paused for it."""
+        with collector_paused():
+            return self.store.fire_due(now, self.worker, self.batch, self.plan)
 
     def plan(self, job: Job, now: datetime) -> ReminderPlan:
         """The due reminder's fires (run, missed) and its run's finish, as the slot path would plan them.

@@ -4,11 +4,14 @@ and are claimed before every reminder batch. SQLite file and PostgreSQL, tick(no
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import anyio
+import pytest
 from sqlalchemy import text
 
+from scheduler.engine.collector import collector_paused
 from store.outbox import DeliveryStore
 from tests.scheduler.engine.conftest import Engine, make_engine
 from tests.support.nodes import insert_reminders
@@ -114,3 +117,37 @@ async def test_a_reminder_with_a_cost_limit_or_a_replaced_notify_action_runs_in_
         await engine.poller.drain()
     assert ([run.claim.job.id for run in report.runs], report.reminders) == ([plain.id], 0)
     assert engine.outcomes(capped.id) == engine.outcomes(plain.id) == ["succeeded"]
+
+
+async def test_a_batch_runs_with_the_garbage_collector_paused_and_restores_it(repo, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The batch's rows all live until its commit: young collections during it free nothing (collector.py).
+    engine = make_engine(repo, clock, max_runs=1)
+    lane = engine.poller.lane
+    assert lane is not None
+    insert_reminders(repo, [clock.now()] * 3, owner="alice")
+    during: list[bool] = []
+    fire_due = lane.store.fire_due
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        during.append(gc.isenabled())
+        return fire_due(*args, **kwargs)
+
+    monkeypatch.setattr(lane.store, "fire_due", watched)
+    assert gc.isenabled()
+    with anyio.fail_after(30):
+        report = await engine.poller.tick()
+    assert (report.reminders, during, gc.isenabled()) == (3, [False], True)
+    gc.disable()  # a start that runs with it off (jobs_mcp/cli.py) keeps it off
+    try:
+        with anyio.fail_after(30):
+            await engine.poller.tick()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_comes_back_on_after_a_batch_that_raises() -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the batch failed")
+    assert gc.isenabled()
