@@ -119,6 +119,10 @@ class ClaimStore:
         if limit <= 0:
             return ClaimBatch([], 0, 0)
         where = self.slot_due(now) if reminders_apart else self.due(now)
+        if not self._any(where):
+            # A read, where the claim takes the writer (SQLite) or a transaction's round trips (PostgreSQL):
+            # during a burst of reminders, every pass claims for the slots first and finds nothing.
+            return ClaimBatch([], 0, 0)
         try:
             return self._claim(now, worker, limit, lease_s, plan, where)
         except Exception as exc:
@@ -139,6 +143,10 @@ class ClaimStore:
     def slot_due(now: datetime) -> list[ColumnElement[bool]]:
         """Due and not the reminder lane's: read through the partial index ix_jobs_due_slots."""
         return [SLOT_JOBS, JOBS.c.next_run_at <= now, JOBS.c.claimed_by.is_(None)]
+
+    def _any(self, where: list[ColumnElement[bool]]) -> bool:
+        with self.repo.read_rows() as conn:
+            return conn.execute(select(JOBS.c.id).where(*where).limit(1)).first() is not None
 
     def due_ids(self, where: list[ColumnElement[bool]], limit: int) -> list[str]:
         with self.repo.read() as session:

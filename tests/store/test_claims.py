@@ -253,3 +253,29 @@ def plan_of(repo: JobRepository, statement: str, parameters: object) -> str:
             return plan
         conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: only which index is the question
         return " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters).all())  # type: ignore[arg-type]
+
+
+def test_a_claim_with_nothing_due_reads_and_writes_nothing(
+        repo: JobRepository, claims: ClaimStore, service: JobService, clock: FakeClock) -> None:
+    # Each pass of a burst claims for the slots first: with only reminders due, that is a read, not a
+    # write transaction (SQLite's writer lock, PostgreSQL's round trips).
+    reminder(service, minutes=-1)
+    agent_later = service.create("alice", JobInput(title="Digest", instructions="digest", action="agent",
+                                                   run_at=(clock.now() + timedelta(minutes=5)).isoformat())).job.id
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(" ".join(statement.split()[:2]).upper())
+
+    event.listen(repo.engine, "before_cursor_execute", seen)
+    try:
+        batch = claims.claim_due(clock.now(), "node-a", 8, 30, plan_due, reminders_apart=True)
+    finally:
+        event.remove(repo.engine, "before_cursor_execute", seen)
+    assert (batch.claims, batch.examined) == ([], 0)
+    # One read; on SQLite a DEFERRED BEGIN, a read transaction (a write begins IMMEDIATE).
+    assert [s for s in statements if not (s.startswith("SELECT ") or s in ("BEGIN", "BEGIN DEFERRED"))] == []
+    assert any(s.startswith("SELECT ") for s in statements)
+    clock.advance(minutes=5)
+    [claim] = claims.claim_due(clock.now(), "node-a", 8, 30, plan_due, reminders_apart=True).claims
+    assert claim.job.id == agent_later
