@@ -198,6 +198,7 @@ def build_app(settings: Settings, clock: Clock | None = None, *, engine: EngineM
     metrics = Metrics()
     if parts is not None:
         parts.runner.watchers.append(metrics.run_finished)
+        parts.runner.reminder_watchers.append(metrics.reminders_finished)
     if llm is not None:
         llm.on_usage = metrics.llm_call
     app = App(settings=settings, clock=clock, db=db, repo=repo, service=service, owner_defaults=owner_defaults,

@@ -65,6 +65,20 @@ class RunDone:
 RunWatcher = Callable[[RunDone], None]
 
 
+@dataclass(frozen=True)
+class RemindersDone:
+    """Runs of the reminder lane told together: `count` succeeded runs of one job type, each `lateness_s`
+    late and lasting 0 s. A batch's reminders mostly share their fire, so a burst of 1,000 is a few of
+    these, where a `RunDone` each cost the event loop more than a tenth of the lane's time."""
+
+    job_type: str
+    lateness_s: float
+    count: int
+
+
+RemindersWatcher = Callable[[RemindersDone], None]
+
+
 @dataclass
 class RunHandle:
     claim: Claim
@@ -91,7 +105,8 @@ class Runner:
         self.on_finished = on_finished
         self.finisher = Finisher(runs)
         self.running: dict[str, RunHandle] = {}
-        self.watchers: list[RunWatcher] = []  # told of every finished run (metrics); must not raise
+        self.watchers: list[RunWatcher] = []  # told of every run finished in a slot (metrics); must not raise
+        self.reminder_watchers: list[RemindersWatcher] = []  # told of the lane's runs, grouped; must not raise
 
     def start(self, claim: Claim, spec: ScheduleSpec | None = None) -> RunHandle:
         handle = RunHandle(claim, spec)
@@ -154,16 +169,26 @@ class Runner:
         self.announce(done)
 
     def report_reminders(self, fired: Sequence[tuple[Job, str, datetime]], now: datetime) -> None:
-        """The INFO line and the watchers of each reminder the lane ran (no slot, no runner task)."""
+        """The INFO line of each reminder the lane ran (no slot, no runner task), and its reminder watchers,
+        told once per job type and lateness."""
+        lines = log.isEnabledFor(logging.INFO)
+        alike: dict[tuple[str, datetime], int] = {}
         for job, run_id, fire in fired:
-            self.announce(RunDone(job=job, run_id=run_id, outcome="succeeded", duration_s=0.0,
-                                  lateness_s=max(0.0, (now - fire).total_seconds()), cost_usd=0.0, recorded=True))
+            if lines:
+                _run_line(job.id, run_id, "succeeded", 0.0, 0.0)
+            key = (job.job_type, fire)
+            alike[key] = alike.get(key, 0) + 1
+        for (job_type, fire), count in alike.items():
+            done = RemindersDone(job_type, max(0.0, (now - fire).total_seconds()), count)
+            for watch in self.reminder_watchers:
+                try:
+                    watch(done)
+                except Exception:  # noqa: BLE001  (metrics must never cost a run)
+                    log.exception("reminder watcher failed")
 
     def announce(self, done: RunDone) -> None:
-        if log.isEnabledFor(logging.INFO):  # the line's fields cost something, and a burst has thousands
-            log.info("run %s: %s in %.2f s", done.run_id, done.outcome, done.duration_s,
-                     extra={"job_id": done.job.id, "run_id": done.run_id, "outcome": done.outcome,
-                            "duration_s": round(done.duration_s, 3), "cost_usd": round(done.cost_usd, 6)})
+        if log.isEnabledFor(logging.INFO):
+            _run_line(done.job.id, done.run_id, done.outcome, done.duration_s, done.cost_usd)
         for watch in self.watchers:
             try:
                 watch(done)
@@ -296,3 +321,11 @@ def _stopped(reason: str) -> ActionResult:
 def _timed_out(timeout_seconds: float) -> ActionResult:
     return ActionResult(outcome=RunOutcome.TIMED_OUT, error=f"timed out after {timeout_seconds} s",
                         summary="timed out")
+
+
+def _run_line(job_id: str, run_id: str, outcome: str, duration_s: float, cost_usd: float) -> None:
+    """A finished run's INFO line (callers check INFO is on: the fields cost something, and a burst has
+    thousands)."""
+    log.info("run %s: %s in %.2f s", run_id, outcome, duration_s,
+             extra={"job_id": job_id, "run_id": run_id, "outcome": outcome, "duration_s": round(duration_s, 3),
+                    "cost_usd": round(cost_usd, 6)})

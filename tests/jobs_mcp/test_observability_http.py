@@ -16,12 +16,16 @@ import pytest
 from jobs_mcp.app import App, build_app
 from jobs_mcp.config import Settings
 from jobs_mcp.engine_wiring import EngineMode, EngineTuning
+from jobs_mcp.metrics import Metrics
 from jobs_mcp.server import build_http_app, build_server
 from scheduler.clock import FakeClock
+from scheduler.engine.runner import RunDone
+from store.models import Job
 from tests.jobs_mcp.conftest import http_client
 from tests.support.databases import PG_ADMIN_DSN, fresh_postgres_database
 from tests.support.fake_anthropic import FakeMessagesAPI, finish, verdict
 from tests.support.http import serve_in_thread
+from tests.support.nodes import insert_reminders
 
 
 @contextmanager
@@ -174,3 +178,33 @@ def test_operator_pages_refuse_a_foreign_host(sqlite_url: str, clock: FakeClock)
     with served(build_app(settings, clock, search=False), settings) as base:
         for path in ("/metrics", "/healthz", "/"):
             assert httpx.get(base + path, headers={"Host": "evil.example"}).status_code == 403
+
+
+RUN_FAMILIES = ("jobs_mcp_runs_total", "jobs_mcp_run_duration_seconds", "jobs_mcp_fire_lateness_seconds")
+
+
+def run_series(metrics: Metrics) -> list[str]:
+    return [line for line in metrics.exposition().decode().splitlines() if line.startswith(RUN_FAMILIES)]
+
+
+async def test_the_lanes_reminders_are_counted_as_their_runs_one_by_one_would_be(
+        sqlite_url: str, clock: FakeClock) -> None:
+    # The lane tells the metrics once per job type and fire (RemindersDone), not once per run.
+    app = build_app(Settings(database_url=sqlite_url), clock, search=False)
+    late, on_time = clock.now() - timedelta(seconds=3), clock.now() - timedelta(milliseconds=20)
+    insert_reminders(app.repo, [late] * 5 + [on_time] * 2, owner="alice")
+    assert app.engine is not None
+    with anyio.fail_after(20):
+        report = await app.engine.poller.tick()
+    assert report.reminders == 7
+    one_by_one = Metrics()
+    for fire in [late] * 5 + [on_time] * 2:
+        one_by_one.run_finished(RunDone(job=Job(job_type="ONE_OFF"), run_id="run_x", outcome="succeeded",
+                                        duration_s=0.0, lateness_s=(clock.now() - fire).total_seconds(),
+                                        cost_usd=0.0, recorded=True))
+    series = run_series(app.metrics)
+    assert series == run_series(one_by_one)
+    assert 'jobs_mcp_fire_lateness_seconds_bucket{le="0.05"} 2.0' in series
+    assert 'jobs_mcp_fire_lateness_seconds_bucket{le="5.0"} 7.0' in series
+    assert 'jobs_mcp_runs_total{job_type="ONE_OFF",outcome="succeeded"} 7.0' in series
+    app.close()
