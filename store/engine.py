@@ -9,6 +9,7 @@ execution option.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 
+def _null(value: None) -> None:
+    return value
+
+
 def _sqlite_engine(url: str, database: str | None) -> Engine:
+    # The sqlite3 module binds an int, float or str at once, but sends None through its adaptation
+    # protocol: a miss in its adapter table, then a lookup of `__adapt__` on its protocol class, whose
+    # AttributeError is built and thrown away for every NULL parameter. A reminder's run, event and
+    # message rows bind about sixteen NULLs; an adapter for None (process-wide, and None is still bound
+    # as NULL) halves what an executemany of such rows costs (docs/performance.md, phase 5).
+    sqlite3.register_adapter(type(None), _null)
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
-from store.engine import _json_dumps, _json_loads
+from store.engine import _json_dumps, _json_loads, make_engine
 from store.types import _sqlite_datetime, _sqlite_text
 
 
@@ -39,3 +41,23 @@ def test_stored_text_reads_back_as_aware_utc() -> None:
     assert _sqlite_datetime("2026-03-01 12:30:05").tzinfo is UTC  # type: ignore[union-attr]
     assert _sqlite_datetime("2026-03-01 14:30:05+02:00") == datetime(2026, 3, 1, 12, 30, 5, tzinfo=UTC)
     assert _sqlite_datetime(None) is None
+
+
+def test_stored_text_of_any_shape_reads_back_as_the_same_instant() -> None:
+    # The stored form is parsed as UTC in one step; other texts of its length take the general path.
+    for stored, instant in [("2026-03-01 12:30:05.000007", datetime(2026, 3, 1, 12, 30, 5, 7, tzinfo=UTC)),
+                          ("2026-03-01T12:30:05.000007", datetime(2026, 3, 1, 12, 30, 5, 7, tzinfo=UTC)),
+                          ("2026-03-01 14:30:05.123+02", datetime(2026, 3, 1, 12, 30, 5, 123000, tzinfo=UTC)),
+                          ("2026-03-01 12:30:05.123", datetime(2026, 3, 1, 12, 30, 5, 123000, tzinfo=UTC))]:
+        read = _sqlite_datetime(stored)
+        assert (read, read.tzinfo) == (instant, UTC), stored  # type: ignore[union-attr]
+
+
+def test_none_is_bound_as_null_through_the_adapter_and_read_back(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)  # registers the adapter for None (store/engine.py)
+    assert sqlite3.adapters[(type(None), sqlite3.PrepareProtocol)](None) is None
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (a, b)"))
+        conn.execute(text("INSERT INTO t VALUES (:a, :b)"), [{"a": None, "b": 1}, {"a": None, "b": None}])
+        assert conn.execute(text("SELECT count(*), count(a), count(b), sum(a IS NULL) FROM t")).one() == (2, 0, 1, 2)
+    engine.dispose()
