@@ -39,6 +39,7 @@ from store.quiet_hours import quiet_until
 from store.repository import JobRepository
 from store.row_faults import fault_text, is_row_fault, one_at_a_time
 from store.run_types import Finish
+from store.types import iso_text
 
 log = logging.getLogger(__name__)
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
@@ -128,7 +129,7 @@ def notice_rows(job: Job, notice: Notice, now: datetime) -> list[dict[str, Any]]
     payload = {"event": notice.event, "job_id": job.id, "run_id": notice.run_id, "owner": job.owner,
                "chat_id": job.chat_id, "title": job.title, "status": notice.status, "verdict": notice.verdict,
                "message": notice.message, "cost_usd": round(notice.cost_usd, 6),
-               "finished_at": (notice.finished_at or now).isoformat()}
+               "finished_at": iso_text(notice.finished_at or now)}
     rows = [{**base, "id": new_delivery_id(), "kind": INBOX, "status": READY, "payload": payload,
              "next_attempt_at": None, "delivered_at": now}]
     if job.webhook_url:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from store.engine import _json_dumps, _json_loads, make_engine
-from store.types import _sqlite_datetime, _sqlite_text
+from store.types import _sqlite_datetime, _sqlite_text, iso_text
 
 
 @pytest.mark.parametrize("value", [{}, [], {"a": [1, 2]}, [{}], None, 0, "", "[]", False])
@@ -61,3 +61,15 @@ def test_none_is_bound_as_null_through_the_adapter_and_read_back(sqlite_url: str
         conn.execute(text("INSERT INTO t VALUES (:a, :b)"), [{"a": None, "b": 1}, {"a": None, "b": None}])
         assert conn.execute(text("SELECT count(*), count(a), count(b), sum(a IS NULL) FROM t")).one() == (2, 0, 1, 2)
     engine.dispose()
+
+
+def test_cached_texts_are_the_texts_of_the_value_given() -> None:
+    first = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    same_instant = [datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+                    datetime(2026, 12, 7, 10, 0, tzinfo=timezone(timedelta(hours=1)))]
+    assert iso_text(first) == first.isoformat() == "2026-12-07T09:00:00+00:00"
+    for value in same_instant:  # equal to a cached key: the text is still this value's own
+        assert iso_text(value) == value.isoformat()
+        assert _sqlite_text(value) == "2026-12-07 09:00:00.000000"
+    later = first + timedelta(microseconds=1)
+    assert (iso_text(later), _sqlite_text(later)) == ("2026-12-07T09:00:00.000001+00:00", "2026-12-07 09:00:00.000001")
