@@ -106,7 +106,7 @@ class ReminderStore:
             conn = session.connection()
             result = conn.execute(stmt)
             keys = tuple(result.keys())
-            jobs = [due_row(dict(zip(keys, row, strict=True))) for row in result]
+            jobs = [due_row(dict(zip(keys, row, strict=True))) for row in result.all()]  # one fetchall
             runs: list[dict[str, Any]] = []
             claimed: list[str] = []  # ids of the jobs whose fire runs: each gets the claim's event
             ran: list[tuple[Job, Finish]] = []
@@ -163,13 +163,14 @@ class ReminderStore:
         events: dict[tuple[str, str, str, str | None], list[str]] = {}
         states: list[dict[str, Any]] = []
         for job, finish in items:
-            if finish.status.value != job.status:
-                events.setdefault((job.status, finish.status.value, finish.actor, finish.reason), []).append(job.id)
+            to_status = finish.status.value  # an enum's `.value` is a property call: read once per row
+            if to_status != job.status:
+                events.setdefault((job.status, to_status, finish.actor, finish.reason), []).append(job.id)
             if finish.state is not job.state and finish.state != job.state:
                 states.append({"b_id": job.id, "b_state": finish.state})  # not a plain reminder's: written apart
             # A row set aside keeps its run count as read (damaged, perhaps: never computed with).
             step = 0 if finish.run_count is job.run_count else finish.run_count - job.run_count
-            key = (finish.status.value, finish.next_run_at, step, finish.attempt, finish.last_run_at, finish.last_error)
+            key = (to_status, finish.next_run_at, step, finish.attempt, finish.last_run_at, finish.last_error)
             groups.setdefault(key, []).append(job.id)
         for (from_status, to_status, _actor, _reason), ids in events.items():
             check_transition(ids[0], S(from_status), S(to_status), "finish")
