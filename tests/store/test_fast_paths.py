@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
 from store.engine import _json_dumps, _json_loads, make_engine
-from store.types import _sqlite_datetime, _sqlite_text, iso_text
+from store.types import UTCDateTime, _aware, _naive, _sqlite_datetime, _sqlite_text, iso_text
 
 
 @pytest.mark.parametrize("value", [{}, [], {"a": [1, 2]}, [{}], None, 0, "", "[]", False])
@@ -73,3 +74,15 @@ def test_cached_texts_are_the_texts_of_the_value_given() -> None:
         assert _sqlite_text(value) == "2026-12-07 09:00:00.000000"
     later = first + timedelta(microseconds=1)
     assert (iso_text(later), _sqlite_text(later)) == ("2026-12-07T09:00:00.000001+00:00", "2026-12-07 09:00:00.000001")
+
+
+@pytest.mark.parametrize("naive", [datetime(2026, 12, 7, 9, 0), datetime(2026, 11, 1, 1, 30, 5, 7, fold=1),
+                                   datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)])
+def test_the_zone_steps_give_what_replace_gives(naive: datetime) -> None:
+    aware = _aware(naive)
+    assert (repr(aware), aware.fold) == (repr(naive.replace(tzinfo=UTC)), naive.fold)
+    back = _naive(aware)
+    assert (repr(back), back.fold) == (repr(naive), naive.fold)
+    column = UTCDateTime()
+    assert column.process_bind_param(aware, postgresql.dialect()) == naive
+    assert column.process_result_value(naive, postgresql.dialect()) == aware
